@@ -1,0 +1,81 @@
+using System.Data.Common;
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace StoryMedia.Data;
+
+/// <summary>
+/// Embedded SQLite in WAL mode. SQLite has one writer at a time; writers of this process queue on an
+/// async gate instead of spinning on SQLITE_BUSY, and busy_timeout covers other processes on the file.
+/// </summary>
+public sealed class SqliteDatabase(string connectionString) : Database, IDisposable
+{
+    private readonly SemaphoreSlim writeGate = new(1, 1);
+
+    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
+
+    public override string SkipLocked => "";
+
+    public string ConnectionString => connectionString;
+
+    public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "pragma busy_timeout = 5000; pragma foreign_keys = on;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    public override async Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken)
+    {
+        await writeGate.WaitAsync(cancellationToken);
+        var release = new GateRelease(writeGate);
+        try
+        {
+            var connection = (SqliteConnection)await OpenAsync(cancellationToken);
+            // BeginTransaction() without deferred is BEGIN IMMEDIATE: the write lock is taken before any read.
+            return new WriteScope(connection, connection.BeginTransaction(), release);
+        }
+        catch
+        {
+            release.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Guids as canonical text and instants as fixed-width UTC text, so that text comparison is time order.</summary>
+    protected override object Bind(object value) => value switch
+    {
+        Guid guid => guid.ToString("D"),
+        DateTimeOffset instant => Format(instant),
+        _ => value,
+    };
+
+    public static string Format(DateTimeOffset instant) =>
+        instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    public void Dispose() => writeGate.Dispose();
+
+    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
+    {
+        private int released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+namespace StoryMedia.Jobs;
+
+/// <summary>The kinds of generation job; each has its own table and the same guard.</summary>
+public enum JobKind
+{
+    Image,
+    Video,
+}
+
+public static class JobStatus
+{
+    public const string Processing = "processing";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+}
+
+/// <summary>One row of a job table.</summary>
+public sealed record Job(
+    Guid Id,
+    JobKind Kind,
+    Guid StoryId,
+    Guid UserId,
+    string Status,
+    int Progress,
+    string? Error,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset HeartbeatAt,
+    int Attempts,
+    string? WorkerId,
+    DateTimeOffset? LeaseExpiresAt,
+    string? Style,
+    string? Instructions)
+{
+    public bool IsProcessing => Status == JobStatus.Processing;
+}
+
+/// <summary>What a worker holds while it runs a job: every write it makes is fenced on all of it.</summary>
+public sealed record JobLease(JobKind Kind, Guid JobId, Guid StoryId, string WorkerId, int Attempt);
+
+public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions);
+
+public abstract record StartOutcome
+{
+    public sealed record Started(Job Job, Job? ClearedStale) : StartOutcome;
+
+    public sealed record AlreadyRunning(Job Job) : StartOutcome;
+
+    public sealed record StoryNotFound : StartOutcome;
+}
+
+public abstract record ClearOutcome
+{
+    public sealed record Cleared(Job? Job) : ClearOutcome;
+
+    public sealed record StoryNotFound : ClearOutcome;
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+
+namespace StoryMedia.Jobs;
+
+/// <summary>
+/// Starts and clears jobs for users: at most one processing job of a kind per story, a stale job
+/// cleared on the way, a cleared job's worker stopped.
+/// </summary>
+public sealed class JobGuard(JobStore store, RunningJobs running, IOptions<JobOptions> options, TimeProvider time, ILogger<JobGuard> logger)
+{
+    public const string ClearedByUser = "Cleared by the user before it finished.";
+
+    public async Task<StartOutcome> StartAsync(JobKind kind, NewJob job, CancellationToken cancellationToken)
+    {
+        var staleAfter = options.Value.StaleAfter;
+        var now = time.GetUtcNow();
+        var staleError = $"Cleared automatically: no heartbeat for more than {Durations.Describe(staleAfter)}, so the job was considered stuck.";
+        var outcome = await store.StartAsync(kind, job, now, now - staleAfter, staleError, cancellationToken);
+        switch (outcome)
+        {
+            case StartOutcome.Started started:
+                if (started.ClearedStale is { } stale)
+                {
+                    logger.LogWarning("Cleared stale {Kind} job {JobId} of story {StoryId}; last heartbeat {HeartbeatAt:o}", kind, stale.Id, stale.StoryId, stale.HeartbeatAt);
+                    running.Cancel(stale.Id);
+                }
+                logger.LogInformation("Started {Kind} job {JobId} for story {StoryId}", kind, started.Job.Id, job.StoryId);
+                running.NotifyStarted();
+                break;
+            case StartOutcome.AlreadyRunning conflict:
+                logger.LogInformation("Refused a second {Kind} job for story {StoryId}: job {JobId} is processing", kind, job.StoryId, conflict.Job.Id);
+                break;
+        }
+        return outcome;
+    }
+
+    public async Task<ClearOutcome> ClearAsync(JobKind kind, Guid storyId, Guid userId, CancellationToken cancellationToken)
+    {
+        var outcome = await store.ClearAsync(kind, storyId, userId, ClearedByUser, time.GetUtcNow(), cancellationToken);
+        if (outcome is ClearOutcome.Cleared { Job: { } job })
+        {
+            logger.LogInformation("User cleared {Kind} job {JobId} of story {StoryId}", kind, job.Id, storyId);
+            running.Cancel(job.Id);
+        }
+        return outcome;
+    }
+}
+
+public static class Durations
+{
+    public static string Describe(TimeSpan span) => span switch
+    {
+        { TotalSeconds: < 1 } => $"{span.TotalMilliseconds:0} ms",
+        { TotalMinutes: < 1 } => Plural(span.TotalSeconds, "second"),
+        { TotalHours: < 1 } => Plural(span.TotalMinutes, "minute"),
+        _ => Plural(span.TotalHours, "hour"),
+    };
+
+    private static string Plural(double value, string unit)
+    {
+        var rounded = Math.Round(value, 1);
+        return FormattableString.Invariant($"{rounded:0.#} {unit}{(rounded == 1 ? "" : "s")}");
+    }
+}

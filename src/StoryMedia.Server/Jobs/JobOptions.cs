@@ -1,0 +1,41 @@
+namespace StoryMedia.Jobs;
+
+/// <summary>The <c>Jobs</c> configuration section.</summary>
+public sealed class JobOptions
+{
+    /// <summary>A processing job with no heartbeat for this long is stuck; the next start clears it (the seed's five minutes).</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often a worker proves it is alive and extends its lease, even in the middle of a slow provider call.</summary>
+    public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a claim lasts without a heartbeat before another worker may take the job over.</summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Claims of one job before it fails for good.</summary>
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>Jobs this instance runs at once; 0 makes it an API-only node.</summary>
+    public int WorkerConcurrency { get; set; } = 2;
+
+    /// <summary>How often an idle worker looks for jobs started on other instances or orphaned by dead workers.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often an event stream reads the job, which may run on any instance.</summary>
+    public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    public bool IsValid(out string problem)
+    {
+        problem = this switch
+        {
+            { HeartbeatInterval.Ticks: <= 0 } => "Jobs:HeartbeatInterval must be positive.",
+            _ when LeaseDuration <= HeartbeatInterval => "Jobs:LeaseDuration must be longer than Jobs:HeartbeatInterval.",
+            _ when StaleAfter <= HeartbeatInterval => "Jobs:StaleAfter must be longer than Jobs:HeartbeatInterval.",
+            { MaxAttempts: < 1 } => "Jobs:MaxAttempts must be at least 1.",
+            { WorkerConcurrency: < 0 } => "Jobs:WorkerConcurrency must be 0 or more.",
+            { PollInterval.Ticks: <= 0 } or { EventPollInterval.Ticks: <= 0 } => "Jobs:PollInterval and Jobs:EventPollInterval must be positive.",
+            _ => "",
+        };
+        return problem.Length == 0;
+    }
+}

@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Options;
+
+namespace StoryMedia.Jobs;
+
+/// <summary>
+/// This instance's workers: each claims a waiting or orphaned job from the database by lease, runs it,
+/// and looks again. Any instance may run any job; the database decides who holds it.
+/// </summary>
+public sealed class JobRunner(
+    JobStore store,
+    JobWorker worker,
+    RunningJobs running,
+    IOptions<JobOptions> options,
+    TimeProvider time,
+    ILogger<JobRunner> logger) : BackgroundService
+{
+    /// <summary>Unique per process and per runner, so two instances in one test process never share a lease.</summary>
+    public string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var concurrency = options.Value.WorkerConcurrency;
+        logger.LogInformation("Job runner {InstanceId} starts {Concurrency} workers", InstanceId, concurrency);
+        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", stoppingToken)));
+    }
+
+    private async Task WorkAsync(string workerId, CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var nextStart = running.NextStart;
+            var ranJob = false;
+            try
+            {
+                foreach (var kind in worker.Kinds)
+                {
+                    ranJob |= await ClaimAndRunAsync(kind, workerId, stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Worker {WorkerId} could not claim a job; trying again", workerId);
+            }
+            if (!ranJob)
+            {
+                await Task.WhenAny(nextStart, Task.Delay(options.Value.PollInterval, time, stoppingToken));
+            }
+        }
+    }
+
+    private async Task<bool> ClaimAndRunAsync(JobKind kind, string workerId, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
+        var claim = await store.ClaimAsync(kind, workerId, time.GetUtcNow(), o.LeaseDuration, o.MaxAttempts, stoppingToken);
+        foreach (var exhausted in claim.Exhausted)
+        {
+            logger.LogWarning("{Kind} job {JobId} failed after {Attempts} attempts", kind, exhausted.Id, exhausted.Attempts);
+        }
+        if (claim.Claimed is not { } job)
+        {
+            return false;
+        }
+        if (job.Attempts > 1)
+        {
+            logger.LogInformation("Worker {WorkerId} took over {Kind} job {JobId} (attempt {Attempt})", workerId, kind, job.Id, job.Attempts);
+        }
+        await worker.RunAsync(job, workerId, stoppingToken);
+        return true;
+    }
+}

@@ -1,0 +1,122 @@
+namespace StoryMedia.Jobs;
+
+/// <summary>
+/// Every statement of the job guard, for one kind of job. The same SQL runs on PostgreSQL and SQLite;
+/// the only dialect difference is the claim's row locking (<paramref name="skipLocked"/>).
+/// Worker writes are fenced: they match only while the job is processing under the same worker and attempt.
+/// </summary>
+internal sealed class JobSql(JobKind kind, string skipLocked)
+{
+    public const string Columns =
+        "id, story_id, user_id, status, progress, error, started_at, completed_at, created_at, " +
+        "heartbeat_at, attempts, worker_id, lease_expires_at, style, instructions";
+
+    private const string Fence = "id = @job_id and status = 'processing' and worker_id = @worker_id and attempts = @attempt";
+
+    public JobKind Kind { get; } = kind;
+
+    public string Table { get; } = kind switch
+    {
+        JobKind.Image => "image_generation_jobs",
+        JobKind.Video => "video_generation_jobs",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public const string StoryOwned = "select 1 from stories where id = @story_id and user_id = @user_id";
+
+    /// <summary>Stale means silent: no heartbeat since @stale_before, however long the job has run.</summary>
+    public string ClearStale => $"""
+        update {Table}
+           set status = 'failed', error = @error, completed_at = @now
+         where story_id = @story_id and status = 'processing' and heartbeat_at < @stale_before
+        returning {Columns}
+        """;
+
+    /// <summary>The start itself: the partial unique index decides the winner; losers get no row back.</summary>
+    public string Insert => $"""
+        insert into {Table} (id, story_id, user_id, status, progress, started_at, created_at, heartbeat_at, attempts, style, instructions)
+        values (@id, @story_id, @user_id, 'processing', 0, @now, @now, @now, 0, @style, @instructions)
+        on conflict (story_id) where status = 'processing' do nothing
+        returning {Columns}
+        """;
+
+    public string Running => $"select {Columns} from {Table} where story_id = @story_id and status = 'processing'";
+
+    public string ClearByUser => $"""
+        update {Table}
+           set status = 'failed', error = @error, completed_at = @now
+         where story_id = @story_id and user_id = @user_id and status = 'processing'
+        returning {Columns}
+        """;
+
+    public string GetOwned => $"select {Columns} from {Table} where id = @job_id and user_id = @user_id";
+
+    public string ListOwned => $"""
+        select {Columns} from {Table}
+         where story_id = @story_id and user_id = @user_id
+         order by created_at desc
+         limit @limit
+        """;
+
+    /// <summary>Jobs whose workers vanished too often fail with the reason instead of being claimed again.</summary>
+    public string FailExhausted => $"""
+        update {Table}
+           set status = 'failed', error = @error, completed_at = @now
+         where status = 'processing' and lease_expires_at < @now and attempts >= @max_attempts
+        returning {Columns}
+        """;
+
+    /// <summary>Claims a waiting job, or one whose lease ran out, and starts a new attempt on it.</summary>
+    public string Claim => $"""
+        update {Table}
+           set worker_id = @worker_id, lease_expires_at = @lease_until, attempts = attempts + 1, heartbeat_at = @now
+         where id = (
+               select id from {Table}
+                where status = 'processing'
+                  and (lease_expires_at is null or lease_expires_at < @now)
+                  and attempts < @max_attempts
+                order by created_at
+                limit 1
+               {skipLocked})
+        returning {Columns}
+        """;
+
+    public string Heartbeat => $"""
+        update {Table}
+           set heartbeat_at = @now, lease_expires_at = @lease_until, progress = @progress
+         where {Fence}
+        """;
+
+    /// <summary>Hands the job back so another worker claims it at once (graceful shutdown).</summary>
+    public string Release => $"update {Table} set worker_id = null, lease_expires_at = null where {Fence}";
+
+    public string Fail => $"""
+        update {Table}
+           set status = 'failed', error = @error, completed_at = @now
+         where {Fence}
+        """;
+
+    public string Complete => $"""
+        update {Table}
+           set status = 'completed', progress = 100, completed_at = @now, heartbeat_at = @now
+         where {Fence}
+        """;
+
+    // Image jobs: scene images made so far by a job, published to the scenes only when it completes.
+    public const string RecordSceneImage = """
+        insert into image_generation_job_scenes (job_id, scene_id, image_key)
+        select @job_id, @scene_id, @image_key
+         where exists (select 1 from image_generation_jobs where id = @job_id and status = 'processing'
+                          and worker_id = @worker_id and attempts = @attempt)
+        on conflict (job_id, scene_id) do update set image_key = excluded.image_key
+        """;
+
+    public const string SceneImagesOfJob = "select scene_id, image_key from image_generation_job_scenes where job_id = @job_id";
+
+    public const string PublishSceneImages = """
+        update scenes
+           set image_key = (select js.image_key from image_generation_job_scenes js
+                             where js.job_id = @job_id and js.scene_id = scenes.id)
+         where id in (select scene_id from image_generation_job_scenes where job_id = @job_id)
+        """;
+}

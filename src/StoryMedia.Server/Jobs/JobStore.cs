@@ -1,0 +1,212 @@
+using System.Collections.Frozen;
+using System.Data.Common;
+using StoryMedia.Data;
+
+namespace StoryMedia.Jobs;
+
+/// <summary>
+/// The job guard's storage: starting, clearing, claiming and every fenced worker write, over either
+/// database. All SQL lives in <see cref="JobSql"/>.
+/// </summary>
+public sealed class JobStore(Database database)
+{
+    private readonly FrozenDictionary<JobKind, JobSql> sql = Enum.GetValues<JobKind>()
+        .ToFrozenDictionary(kind => kind, kind => new JobSql(kind, database.SkipLocked));
+
+    public Database Database => database;
+
+    /// <summary>One transaction: clear this story's stale job, then insert unless another job is processing.</summary>
+    public async Task<StartOutcome> StartAsync(JobKind kind, NewJob job, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
+    {
+        var q = sql[kind];
+        // A conflicting job can finish between our insert and our read of it; then the start is simply retried.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var scope = await database.BeginWriteAsync(cancellationToken);
+            if (!await ExistsAsync(scope, JobSql.StoryOwned, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId)))
+            {
+                return new StartOutcome.StoryNotFound();
+            }
+            var stale = await SingleAsync(scope, kind, q.ClearStale, cancellationToken,
+                ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError));
+            var started = await SingleAsync(scope, kind, q.Insert, cancellationToken,
+                ("id", Guid.CreateVersion7(now)), ("story_id", job.StoryId), ("user_id", job.UserId), ("now", now),
+                ("style", job.Style), ("instructions", job.Instructions));
+            if (started is not null)
+            {
+                await scope.CommitAsync(cancellationToken);
+                return new StartOutcome.Started(started, stale);
+            }
+            var running = await SingleAsync(scope, kind, q.Running, cancellationToken, ("story_id", job.StoryId));
+            if (running is not null || attempt >= 3)
+            {
+                await scope.CommitAsync(cancellationToken);
+                return running is null ? new StartOutcome.StoryNotFound() : new StartOutcome.AlreadyRunning(running);
+            }
+        }
+    }
+
+    public async Task<ClearOutcome> ClearAsync(JobKind kind, Guid storyId, Guid userId, string error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var q = sql[kind];
+        await using var scope = await database.BeginWriteAsync(cancellationToken);
+        if (!await ExistsAsync(scope, JobSql.StoryOwned, cancellationToken, ("story_id", storyId), ("user_id", userId)))
+        {
+            return new ClearOutcome.StoryNotFound();
+        }
+        var cleared = await SingleAsync(scope, kind, q.ClearByUser, cancellationToken,
+            ("story_id", storyId), ("user_id", userId), ("now", now), ("error", error));
+        await scope.CommitAsync(cancellationToken);
+        return new ClearOutcome.Cleared(cleared);
+    }
+
+    public async Task<Job?> GetAsync(JobKind kind, Guid jobId, Guid userId, CancellationToken cancellationToken)
+    {
+        var jobs = await QueryAsync(kind, sql[kind].GetOwned, cancellationToken, ("job_id", jobId), ("user_id", userId));
+        return jobs.Count == 0 ? null : jobs[0];
+    }
+
+    /// <summary>The story's jobs, newest first; null when the story is not the user's.</summary>
+    public async Task<IReadOnlyList<Job>?> ListAsync(JobKind kind, Guid storyId, Guid userId, int limit, CancellationToken cancellationToken)
+    {
+        var q = sql[kind];
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using (var owned = database.Command(connection, JobSql.StoryOwned, null, ("story_id", storyId), ("user_id", userId)))
+        {
+            if (await owned.ExecuteScalarAsync(cancellationToken) is null)
+            {
+                return null;
+            }
+        }
+        await using var command = database.Command(connection, q.ListOwned, null, ("story_id", storyId), ("user_id", userId), ("limit", limit));
+        return await ReadJobsAsync(command, kind, cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims the oldest job that waits for a worker or whose lease ran out. Jobs that have used up
+    /// their attempts are failed with the reason first.
+    /// </summary>
+    public async Task<ClaimResult> ClaimAsync(JobKind kind, string workerId, DateTimeOffset now, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var q = sql[kind];
+        await using var scope = await database.BeginWriteAsync(cancellationToken);
+        var exhausted = await ManyAsync(scope, kind, q.FailExhausted, cancellationToken,
+            ("now", now), ("max_attempts", maxAttempts),
+            ("error", $"Gave up after {maxAttempts} attempts: the worker running this job stopped responding each time."));
+        var claimed = await SingleAsync(scope, kind, q.Claim, cancellationToken,
+            ("worker_id", workerId), ("now", now), ("lease_until", now + lease), ("max_attempts", maxAttempts));
+        await scope.CommitAsync(cancellationToken);
+        return new ClaimResult(claimed, exhausted);
+    }
+
+    public Task<bool> HeartbeatAsync(JobLease lease, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        FencedAsync(lease, sql[lease.Kind].Heartbeat, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress));
+
+    public Task<bool> ReleaseAsync(JobLease lease, CancellationToken cancellationToken) =>
+        FencedAsync(lease, sql[lease.Kind].Release, cancellationToken);
+
+    public Task<bool> FailAsync(JobLease lease, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        FencedAsync(lease, sql[lease.Kind].Fail, cancellationToken, ("now", now), ("error", error));
+
+    /// <summary>Marks the job completed and publishes its results in the same transaction, or does nothing.</summary>
+    public async Task<bool> CompleteAsync(JobLease lease, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var q = sql[lease.Kind];
+        await using var scope = await database.BeginWriteAsync(cancellationToken);
+        await using (var complete = database.Command(scope.Connection, q.Complete, scope.Transaction, [.. LeaseParameters(lease), ("now", now)]))
+        {
+            if (await complete.ExecuteNonQueryAsync(cancellationToken) != 1)
+            {
+                return false;
+            }
+        }
+        if (lease.Kind == JobKind.Image)
+        {
+            await using var publish = database.Command(scope.Connection, JobSql.PublishSceneImages, scope.Transaction, ("job_id", lease.JobId));
+            await publish.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await scope.CommitAsync(cancellationToken);
+        return true;
+    }
+
+    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, CancellationToken cancellationToken) =>
+        FencedAsync(lease, JobSql.RecordSceneImage, cancellationToken, ("scene_id", sceneId), ("image_key", imageKey));
+
+    /// <summary>Scene images this job has already made, in earlier attempts too, so a resumed job skips them.</summary>
+    public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.Command(connection, JobSql.SceneImagesOfJob, null, ("job_id", jobId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var images = new Dictionary<Guid, string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            images[reader.GetGuid(0)] = reader.GetString(1);
+        }
+        return images;
+    }
+
+    private static (string, object?)[] LeaseParameters(JobLease lease) =>
+        [("job_id", lease.JobId), ("worker_id", lease.WorkerId), ("attempt", lease.Attempt)];
+
+    private async Task<bool> FencedAsync(JobLease lease, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.Command(connection, statement, null, [.. LeaseParameters(lease), .. parameters]);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    private async Task<IReadOnlyList<Job>> QueryAsync(JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.Command(connection, statement, null, parameters);
+        return await ReadJobsAsync(command, kind, cancellationToken);
+    }
+
+    private async Task<bool> ExistsAsync(WriteScope scope, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = database.Command(scope.Connection, statement, scope.Transaction, parameters);
+        return await command.ExecuteScalarAsync(cancellationToken) is not null;
+    }
+
+    private async Task<Job?> SingleAsync(WriteScope scope, JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        var jobs = await ManyAsync(scope, kind, statement, cancellationToken, parameters);
+        return jobs.Count == 0 ? null : jobs[0];
+    }
+
+    private async Task<IReadOnlyList<Job>> ManyAsync(WriteScope scope, JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = database.Command(scope.Connection, statement, scope.Transaction, parameters);
+        return await ReadJobsAsync(command, kind, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<Job>> ReadJobsAsync(DbCommand command, JobKind kind, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var jobs = new List<Job>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            jobs.Add(new Job(
+                Id: reader.GetGuid(0),
+                Kind: kind,
+                StoryId: reader.GetGuid(1),
+                UserId: reader.GetGuid(2),
+                Status: reader.GetString(3),
+                Progress: reader.GetInt32(4),
+                Error: reader.IsDBNull(5) ? null : reader.GetString(5),
+                StartedAt: reader.GetFieldValue<DateTimeOffset>(6),
+                CompletedAt: reader.IsDBNull(7) ? null : reader.GetFieldValue<DateTimeOffset>(7),
+                CreatedAt: reader.GetFieldValue<DateTimeOffset>(8),
+                HeartbeatAt: reader.GetFieldValue<DateTimeOffset>(9),
+                Attempts: reader.GetInt32(10),
+                WorkerId: reader.IsDBNull(11) ? null : reader.GetString(11),
+                LeaseExpiresAt: reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+                Style: reader.IsDBNull(13) ? null : reader.GetString(13),
+                Instructions: reader.IsDBNull(14) ? null : reader.GetString(14)));
+        }
+        return jobs;
+    }
+}
+
+public sealed record ClaimResult(Job? Claimed, IReadOnlyList<Job> Exhausted);

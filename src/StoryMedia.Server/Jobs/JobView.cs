@@ -1,0 +1,28 @@
+namespace StoryMedia.Jobs;
+
+/// <summary>A job as the API shows it (snake_case on the wire).</summary>
+public sealed record JobView(
+    Guid Id,
+    Guid StoryId,
+    string Status,
+    int Progress,
+    string? Error,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? CompletedAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset HeartbeatAt,
+    int Attempts,
+    string? Style,
+    string? Instructions)
+{
+    public static JobView Of(Job job) => new(
+        job.Id, job.StoryId, job.Status, job.Progress, job.Error, job.StartedAt, job.CompletedAt,
+        job.CreatedAt, job.HeartbeatAt, job.Attempts, job.Style, job.Instructions);
+}
+
+public sealed record GenerateRequest(string? StoryId, string? Style, string? Instructions);
+
+public sealed record ClearRequest(string? StoryId);
+
+/// <summary>What a clear did: the job it ended, or none when nothing was running.</summary>
+public sealed record ClearResponse(bool Cleared, JobView? Job);

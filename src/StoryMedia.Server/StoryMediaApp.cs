@@ -1,0 +1,138 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using StoryMedia.Auth;
+using StoryMedia.Data;
+using StoryMedia.Images;
+using StoryMedia.Jobs;
+using StoryMedia.Media;
+using StoryMedia.Stories;
+
+namespace StoryMedia;
+
+/// <summary>Wires the features together; Program.cs and the tests' servers both start the service through here.</summary>
+public static class StoryMediaApp
+{
+    public static WebApplicationBuilder AddStoryMedia(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var configuration = builder.Configuration;
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+            kestrel.Limits.MaxRequestBodySize = configuration.GetValue("Limits:MaxRequestBodyBytes", 1L << 20));
+
+        services.TryAddSingletonTimeProvider();
+        services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        });
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            if (ctx.HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad)
+            {
+                ctx.ProblemDetails.Title = "The request could not be read.";
+                ctx.ProblemDetails.Detail = BadRequests.Describe(bad);
+            }
+        });
+
+        services.AddSingleton(CreateDatabase(configuration, builder.Environment));
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<StoryStore>();
+        services.AddSingleton<JobStore>();
+
+        services.AddOptions<JobOptions>().Bind(configuration.GetSection("Jobs"))
+            .Validate(o => o.IsValid(out _), "Jobs configuration is not valid: check StaleAfter > HeartbeatInterval < LeaseDuration and positive counts.")
+            .ValidateOnStart();
+        services.AddSingleton<RunningJobs>();
+        services.AddSingleton<JobGuard>();
+        services.AddSingleton<JobEvents>();
+        services.AddSingleton<JobWorker>();
+        services.AddHostedService<JobRunner>();
+
+        services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"));
+        services.AddSingleton<MediaStore>();
+        services.AddImageProviders(configuration);
+        services.AddSingleton<IJobExecutor, ImageJobExecutor>();
+
+        builder.AddStoryMediaAuth();
+        return builder;
+    }
+
+    public static WebApplication UseStoryMedia(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+            // A client's malformed request is answered, not logged as a server error.
+            SuppressDiagnosticsCallback = ctx => ctx.Exception is BadHttpRequestException,
+        });
+        app.UseStatusCodePages();
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapStories();
+        app.MapJobs(JobRoutes.Image);
+        app.MapMedia();
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapDevTokens();
+        }
+        return app;
+    }
+
+    /// <summary>Applies pending migrations; every instance calls it at start-up and the <c>migrate</c> command alone.</summary>
+    public static Task<IReadOnlyList<string>> MigrateAsync(this IServiceProvider services, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<Migrator>().MigrateAsync(cancellationToken);
+
+    private static void TryAddSingletonTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+
+    private static Database CreateDatabase(ConfigurationManager configuration, IHostEnvironment environment)
+    {
+        var provider = configuration["Database:Provider"] ?? "sqlite";
+        var connectionString = configuration.GetConnectionString("StoryMedia");
+        switch (provider.ToLowerInvariant())
+        {
+            case "sqlite":
+                var sqlite = new SqliteConnectionStringBuilder(connectionString ?? "Data Source=data/storymedia.db");
+                if (sqlite.DataSource is { Length: > 0 } file && file != ":memory:")
+                {
+                    sqlite.DataSource = Path.GetFullPath(file, environment.ContentRootPath);
+                    Directory.CreateDirectory(Path.GetDirectoryName(sqlite.DataSource)!);
+                }
+                return new SqliteDatabase(sqlite.ToString());
+            case "postgres":
+                if (string.IsNullOrWhiteSpace(connectionString))
+                {
+                    throw new InvalidOperationException("Database:Provider is postgres but ConnectionStrings:StoryMedia is not set.");
+                }
+                return new PostgresDatabase(NpgsqlDataSource.Create(connectionString));
+            default:
+                throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{provider}'.");
+        }
+    }
+}
+
+internal static class BadRequests
+{
+    /// <summary>Says what was wrong with a request the framework could not bind, without internals.</summary>
+    public static string Describe(BadHttpRequestException bad) => bad switch
+    {
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } => "The request body is larger than this service accepts.",
+        { StatusCode: StatusCodes.Status415UnsupportedMediaType } => "Send the request body as application/json.",
+        { InnerException: JsonException json } => $"The request body is not valid JSON for this route{(json.Path is { } path ? $" (at {path})" : "")}.",
+        _ => bad.Message,
+    };
+}

@@ -2,12 +2,20 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.Extensions.Options;
 using SkiaSharp;
 
 namespace StoryMedia.Images;
 
+/// <summary>The <c>Images:Builtin</c> configuration section.</summary>
+public sealed class BuiltinRendererOptions
+{
+    /// <summary>Extra time each image takes, to stand in for a real model's latency in demos and tests; none by default.</summary>
+    public TimeSpan DelayPerImage { get; set; } = TimeSpan.Zero;
+}
+
 /// <summary>The offline default provider: draws each scene as an illustrated card, byte-identical for identical input.</summary>
-public sealed class BuiltinRenderer : IImageProvider
+public sealed class BuiltinRenderer(IOptions<BuiltinRendererOptions> options, TimeProvider time) : IImageProvider
 {
     private const int Width = 768;
     private const int Height = 432;
@@ -31,10 +39,14 @@ public sealed class BuiltinRenderer : IImageProvider
         new(0xFFC9B6E4, 0xFFF2E6F7, 0xFF9A86C4, 0xFF4B3F72, 0xFFFFF3B0, 0xFFFFFFFF, 0xFF2A2140, false),
     ];
 
-    public Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken)
+    public async Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        return Task.Run(() => new GeneratedImage(Render(request, cancellationToken), "image/png"), cancellationToken);
+        if (options.Value.DelayPerImage > TimeSpan.Zero)
+        {
+            await Task.Delay(options.Value.DelayPerImage, time, cancellationToken);
+        }
+        return await Task.Run(() => new GeneratedImage(Render(request, cancellationToken), "image/png"), cancellationToken);
     }
 
     private static byte[] Render(ImageRequest request, CancellationToken cancellationToken)

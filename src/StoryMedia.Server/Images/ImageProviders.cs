@@ -9,6 +9,7 @@ public static class ImageProviders
         switch (provider.ToLowerInvariant())
         {
             case "builtin":
+                services.AddOptions<BuiltinRendererOptions>().Bind(configuration.GetSection("Images:Builtin"));
                 services.AddSingleton<IImageProvider, BuiltinRenderer>();
                 break;
             default:

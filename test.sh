@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Builds the solution and runs every test project under tests/ on a fresh Debian 12 machine
+# (root in CI, or a user with sudo). Extra arguments go to `dotnet test`:
+#   ./test.sh --filter FullyQualifiedName~Guard
+# The last line is always "N passed, N failed, N skipped"; the exit code is non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+missing=()
+# Stock Debian keeps initdb off PATH; pg_config (from postgresql-common) knows where it is.
+pg_bindir=$(pg_config --bindir 2>/dev/null || true)
+[[ -n $pg_bindir && -x $pg_bindir/initdb ]] || missing+=(postgresql)
+[[ -x /usr/bin/chromium ]] || missing+=(chromium)
+command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+for package in fonts-dejavu-core libfontconfig1; do
+    [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == 'install ok installed' ]] || missing+=("$package")
+done
+if (( ${#missing[@]} )); then
+    as_root=()
+    if (( EUID != 0 )); then
+        command -v sudo >/dev/null || { echo "ERROR: missing packages (${missing[*]}) and no sudo; run as root" >&2; exit 1; }
+        as_root=(sudo)
+    fi
+    echo "Installing ${missing[*]}"
+    "${as_root[@]}" apt-get update -qq
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+summary() { echo "$passed passed, $failed failed, $skipped skipped"; }
+passed=0 failed=0 skipped=0 broken=0
+
+if ! dotnet build StoryMedia.slnx -c Release -nologo -v quiet -clp:NoSummary; then
+    echo "ERROR: build failed"
+    summary
+    exit 1
+fi
+
+results=$PWD/TestResults
+mkdir -p "$results"
+shopt -s nullglob
+projects=(tests/*/*.csproj)
+if (( ${#projects[@]} == 0 )); then
+    echo "ERROR: no test projects under tests/"
+    broken=1
+fi
+
+# Sums one attribute of the trx <Counters .../> element held in $counters.
+counter() {
+    local value
+    value=$(sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p" <<<"$counters")
+    echo "${value:-0}"
+}
+
+for project in "${projects[@]}"; do
+    name=$(basename "$project" .csproj)
+    trx=$results/$name.trx
+    rm -f "$trx"
+    status=0
+    dotnet test "$project" -c Release --no-build --results-directory "$results" \
+        --logger "trx;LogFileName=$name.trx" --logger "console;verbosity=normal" "$@" || status=$?
+
+    counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null || true)
+    if [[ -z $counters ]]; then
+        echo "ERROR: $name crashed: no test results in $trx (dotnet test exit code $status)"
+        broken=1
+        continue
+    fi
+    project_failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
+    passed=$(( passed + $(counter passed) ))
+    failed=$(( failed + project_failed ))
+    skipped=$(( skipped + $(counter notExecuted) + $(counter skipped) ))
+    if (( status != 0 && project_failed == 0 )); then
+        echo "ERROR: $name crashed: dotnet test exit code $status though no test failed (test host crash or aborted run; see above)"
+        broken=1
+    fi
+done
+
+summary
+(( failed == 0 && broken == 0 ))

@@ -1,0 +1,27 @@
+namespace StoryMedia.Tests.Infrastructure;
+
+/// <summary>A fresh, empty database of one provider: a file for SQLite, a new database in the shared cluster for PostgreSQL.</summary>
+public sealed record Backend(string Provider, string ConnectionString)
+{
+    public const string Sqlite = "sqlite";
+    public const string Postgres = "postgres";
+
+    public static async Task<Backend> CreateAsync(string provider) => provider switch
+    {
+        Sqlite => new Backend(Sqlite, $"Data Source={Path.Combine(TempDirectory.Create("sqlite"), "storymedia.db")}"),
+        Postgres => new Backend(Postgres, await SharedPostgres.CreateDatabaseAsync()),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider)),
+    };
+
+    public override string ToString() => Provider;
+}
+
+public static class TempDirectory
+{
+    public static string Create(string purpose)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "storymedia-tests", $"{purpose}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(path);
+        return path;
+    }
+}

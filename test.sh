@@ -63,14 +63,15 @@ for project in "${projects[@]}"; do
 
     counters=$(grep -o '<Counters [^>]*>' "$trx" 2>/dev/null || true)
     if [[ -z $counters ]]; then
-        echo "ERROR: $name crashed: no test results in $trx (dotnet test exit code $status)"
+        echo "ERROR: $name crashed or did not run: no test results in $trx (dotnet test exit code $status)"
         broken=1
         continue
     fi
     project_failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
     passed=$(( passed + $(counter passed) ))
     failed=$(( failed + project_failed ))
-    skipped=$(( skipped + $(counter notExecuted) + $(counter skipped) ))
+    # The trx logger leaves Counters' notExecuted at 0 for skipped tests; their results say outcome="NotExecuted".
+    skipped=$(( skipped + $(grep -o 'outcome="NotExecuted"' "$trx" | wc -l || true) ))
     if (( status != 0 && project_failed == 0 )); then
         echo "ERROR: $name crashed: dotnet test exit code $status though no test failed (test host crash or aborted run; see above)"
         broken=1

@@ -15,10 +15,11 @@ public sealed class Stores(Database database) : IAsyncDisposable
 
     public StoryStore Stories { get; } = new(database);
 
-    public static async Task<Stores> CreateAsync(string provider)
+    public static async Task<Stores> CreateAsync(string provider) => await CreateAsync(await Backend.CreateAsync(provider));
+
+    public static async Task<Stores> CreateAsync(Backend backend)
     {
-        var backend = await Backend.CreateAsync(provider);
-        Database database = provider == Backend.Postgres
+        Database database = backend.Provider == Backend.Postgres
             ? new PostgresDatabase(NpgsqlDataSource.Create(backend.ConnectionString))
             : new SqliteDatabase(backend.ConnectionString);
         await new Migrator(database, TimeProvider.System, NullLogger<Migrator>.Instance).MigrateAsync(CancellationToken.None);

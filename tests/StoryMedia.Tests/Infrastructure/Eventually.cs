@@ -1,0 +1,15 @@
+namespace StoryMedia.Tests.Infrastructure;
+
+public static class Eventually
+{
+    /// <summary>Waits for a condition that should hold within <paramref name="within"/> (with slack for a loaded machine).</summary>
+    public static async Task TrueAsync(Func<bool> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within + TimeSpan.FromSeconds(2);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"The condition did not hold within {within}.");
+            await Task.Delay(10);
+        }
+    }
+}

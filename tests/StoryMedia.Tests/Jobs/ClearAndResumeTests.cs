@@ -1,0 +1,88 @@
+using StoryMedia.Jobs;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Jobs;
+
+/// <summary>Clearing stops the worker and changes nothing the story shows; a job whose worker died is resumed where it stopped.</summary>
+public sealed class ClearAndResumeTests
+{
+    private static Dictionary<string, string?> SlowJobs(string delay = "00:00:00.300") => new()
+    {
+        ["Jobs:WorkerConcurrency"] = "1",
+        ["Jobs:HeartbeatInterval"] = "00:00:00.200",
+        ["Jobs:LeaseDuration"] = "00:00:02",
+        ["Images:Builtin:DelayPerImage"] = delay,
+    };
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task Clearing_a_running_job_stops_its_worker_leaves_the_story_unchanged_and_lets_a_new_job_start(string provider)
+    {
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider), SlowJobs());
+        var client = instance.Client(Guid.NewGuid());
+        var story = await client.CreateStoryAsync(scenes: 8);
+        var job = await client.StartAsync(story.Id);
+        await client.WaitForJobAsync(job.Id, j => j.Progress > 0);
+
+        var cleared = await client.ClearAsync(story.Id);
+
+        Assert.True(cleared.Cleared);
+        Assert.Equal((job.Id, JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Job!.Id, cleared.Job.Status, cleared.Job.Error));
+        var running = instance.Get<RunningJobs>();
+        await Eventually.TrueAsync(() => !running.IsRunning(job.Id), TimeSpan.FromMilliseconds(200));
+        var recorded = await instance.Get<JobStore>().SceneImagesAsync(job.Id, CancellationToken.None);
+        Assert.InRange(recorded.Count, 1, 7);
+        Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.Null(s.ImageUrl));
+        Assert.Equal(JobStatus.Failed, (await client.GetJobAsync(job.Id)).Status);
+
+        var retry = await client.StartAsync(story.Id);
+        Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync(retry.Id)).Status);
+        Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.NotNull(s.ImageUrl));
+        Assert.Equal(recorded.Count, (await instance.Get<JobStore>().SceneImagesAsync(job.Id, CancellationToken.None)).Count);
+    }
+
+    [Fact]
+    public async Task Clearing_when_nothing_runs_answers_that_nothing_was_cleared()
+    {
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite));
+        var client = instance.Client(Guid.NewGuid());
+        var story = await client.CreateStoryAsync();
+
+        var cleared = await client.ClearAsync(story.Id);
+
+        Assert.False(cleared.Cleared);
+        Assert.Null(cleared.Job);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_job_whose_worker_died_is_claimed_by_another_that_renders_only_the_remaining_scenes(string provider)
+    {
+        var backend = await Backend.CreateAsync(provider);
+        var user = Guid.NewGuid();
+        Guid jobId;
+        Guid firstSceneId;
+        await using (var stores = await Stores.CreateAsync(backend))
+        {
+            var story = await stores.NewStoryAsync(user, scenes: 3);
+            firstSceneId = story.Scenes[0].Id;
+            var past = DateTimeOffset.UtcNow.AddMinutes(-1);
+            var started = (StartOutcome.Started)await stores.Jobs.StartAsync(JobKind.Image, new NewJob(story.Id, user, null, null), past, past.AddMinutes(-5), "stale", CancellationToken.None);
+            // A worker claims the job, makes the first image and dies: its short lease ran out long ago.
+            var dead = (await stores.Jobs.ClaimAsync(JobKind.Image, "dead-worker", past, TimeSpan.FromSeconds(1), 3, CancellationToken.None)).Claimed!;
+            Assert.True(await stores.Jobs.RecordSceneImageAsync(new JobLease(JobKind.Image, dead.Id, story.Id, "dead-worker", 1), firstSceneId, "0123456789abcdef0123456789abcdef.png", CancellationToken.None));
+            jobId = started.Job.Id;
+        }
+
+        await using var instance = await ServiceInstance.StartAsync(backend, SlowJobs("00:00:00"));
+        var client = instance.Client(user);
+        var done = await client.WaitUntilFinishedAsync(jobId);
+
+        Assert.Equal((JobStatus.Completed, 2), (done.Status, done.Attempts));
+        var scenes = (await client.GetStoryAsync(done.StoryId)).Scenes;
+        Assert.Equal("/media/0123456789abcdef0123456789abcdef.png", scenes.Single(s => s.Id == firstSceneId).ImageUrl);
+        Assert.Equal(2, Directory.GetFiles(instance.Get<StoryMedia.Media.MediaStore>().Root, "*.png").Length);
+    }
+}

@@ -1,0 +1,79 @@
+using System.Diagnostics;
+using System.Net;
+using StoryMedia.Jobs;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Jobs;
+
+/// <summary>Stale means silent: with StaleAfter of a second, a job that stops heartbeating is cleared by the next start; one that heartbeats never is.</summary>
+public sealed class StaleJobTests
+{
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_silent_job_blocks_the_story_until_it_is_stale_and_the_next_start_clears_it(string provider)
+    {
+        var staleAfter = TimeSpan.FromSeconds(1);
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider), new Dictionary<string, string?>
+        {
+            ["Jobs:WorkerConcurrency"] = "0",
+            ["Jobs:StaleAfter"] = staleAfter.ToString(),
+            ["Jobs:HeartbeatInterval"] = "00:00:00.100",
+        });
+        var client = instance.Client(Guid.NewGuid());
+        var story = await client.CreateStoryAsync();
+        var silent = await client.StartAsync(story.Id);
+        var clock = Stopwatch.StartNew();
+
+        HttpStatusCode status;
+        var conflicts = 0;
+        do
+        {
+            using var response = await client.GenerateAsync(story.Id);
+            status = response.StatusCode;
+            conflicts += status == HttpStatusCode.Conflict ? 1 : 0;
+            await Task.Delay(50);
+        }
+        while (status == HttpStatusCode.Conflict && clock.Elapsed < TimeSpan.FromSeconds(20));
+
+        Assert.Equal(HttpStatusCode.Accepted, status);
+        Assert.True(conflicts > 0, "the job was refused while it was fresh");
+        Assert.True(clock.Elapsed >= staleAfter - TimeSpan.FromMilliseconds(100), $"cleared after {clock.Elapsed}, before it was stale");
+        var cleared = await client.GetJobAsync(silent.Id);
+        Assert.Equal(JobStatus.Failed, cleared.Status);
+        Assert.Contains("no heartbeat for more than 1 second", cleared.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_job_that_heartbeats_is_never_cleared_although_it_runs_longer_than_stale_after(string provider)
+    {
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider), new Dictionary<string, string?>
+        {
+            ["Jobs:WorkerConcurrency"] = "1",
+            ["Jobs:StaleAfter"] = "00:00:01",
+            ["Jobs:HeartbeatInterval"] = "00:00:00.200",
+            ["Jobs:LeaseDuration"] = "00:00:01",
+            ["Images:Builtin:DelayPerImage"] = "00:00:00.600",
+        });
+        var client = instance.Client(Guid.NewGuid());
+        var story = await client.CreateStoryAsync(scenes: 4);
+        var job = await client.StartAsync(story.Id);
+        var clock = Stopwatch.StartNew();
+
+        var refused = 0;
+        while ((await client.GetJobAsync(job.Id)).Status == JobStatus.Processing)
+        {
+            using var response = await client.GenerateAsync(story.Id);
+            Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+            refused++;
+            await Task.Delay(100);
+        }
+
+        var done = await client.GetJobAsync(job.Id);
+        Assert.Equal((JobStatus.Completed, 1, (string?)null), (done.Status, done.Attempts, done.Error));
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1.5), $"the job ran {clock.Elapsed}, not longer than StaleAfter");
+        Assert.True(refused > 5);
+    }
+}

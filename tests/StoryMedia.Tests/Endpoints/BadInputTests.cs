@@ -1,0 +1,114 @@
+using System.Net;
+using System.Text;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Endpoints;
+
+/// <summary>Every endpoint answers malformed input with a 4xx problem that says what is wrong, never a 500.</summary>
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private ServiceInstance instance = null!;
+    private HttpClient client = null!;
+    private Guid storyId;
+
+    public async Task InitializeAsync()
+    {
+        instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), new Dictionary<string, string?> { ["Jobs:WorkerConcurrency"] = "0" });
+        client = instance.Client(Guid.NewGuid());
+        storyId = (await client.CreateStoryAsync()).Id;
+    }
+
+    public async Task DisposeAsync()
+    {
+        client.Dispose();
+        await instance.DisposeAsync();
+    }
+
+    public static TheoryData<string, string, int, string> Bodies => new()
+    {
+        // route, body, expected status, text the problem must contain
+        { "/api/generate_images", "{", 400, "not valid JSON" },
+        { "/api/generate_images", "[]", 400, "not valid JSON" },
+        { "/api/generate_images", "{\"story_id\": 42}", 400, "$.story_id" },
+        { "/api/generate_images", "{}", 400, "story_id" },
+        { "/api/generate_images", "{\"story_id\": \"not-a-uuid\"}", 400, "must be a UUID" },
+        { "/api/generate_images", "{\"story_id\": \"00000000-0000-0000-0000-000000000000\"}", 404, "no story" },
+        { "/api/generate_images", "{\"story_id\": \"STORY\", \"style\": \"" + new string('x', 101) + "\"}", 400, "style" },
+        { "/api/generate_images", "{\"story_id\": \"STORY\", \"instructions\": \"" + new string('x', 2001) + "\"}", 400, "instructions" },
+        { "/api/generate_images", "null", 400, "story_id" },
+        { "/api/clear_image_job", "{\"story_id\": true}", 400, "$.story_id" },
+        { "/api/clear_image_job", "{\"story_id\": \"\"}", 400, "story_id" },
+        { "/api/clear_image_job", "{\"story_id\": \"6f8e3a7e-0000-4000-8000-000000000000\"}", 404, "no story" },
+        { "/api/stories", "{\"title\": \"\", \"scenes\": [{\"text\": \"a\"}]}", 400, "title" },
+        { "/api/stories", "{\"title\": \"t\"}", 400, "scenes" },
+        { "/api/stories", "{\"title\": \"t\", \"scenes\": []}", 400, "scenes" },
+        { "/api/stories", "{\"title\": \"t\", \"scenes\": [null]}", 400, "scenes[0].text" },
+        { "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"a\"}, {\"text\": \" \"}]}", 400, "scenes[1].text" },
+        { "/api/stories", "{\"title\": \"t\", \"scenes\": \"many\"}", 400, "$.scenes" },
+        { "/api/stories", "{\"title\": [1], \"scenes\": [{\"text\": \"a\"}]}", 400, "$.title" },
+        { "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"" + new string('x', 2001) + "\"}]}", 400, "scenes[0].text" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Bodies))]
+    public async Task A_malformed_body_gets_a_problem_naming_what_is_wrong(string route, string body, int status, string mentions)
+    {
+        using var content = new StringContent(body.Replace("STORY", storyId.ToString(), StringComparison.Ordinal), Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync(route, content);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var problem = await response.ProblemAsync();
+        Assert.Contains(mentions, problem.GetRawText(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/api/generate_images")]
+    [InlineData("/api/clear_image_job")]
+    [InlineData("/api/stories")]
+    public async Task A_body_that_is_not_json_gets_415(string route)
+    {
+        using var content = new StringContent("story_id=1", Encoding.UTF8, "application/x-www-form-urlencoded");
+        using var response = await client.PostAsync(route, content);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        await response.ProblemAsync();
+    }
+
+    [Fact]
+    public async Task A_huge_body_gets_413()
+    {
+        var huge = "{\"title\": \"t\", \"scenes\": [{\"text\": \"" + new string('x', 2 << 20) + "\"}]}";
+        using var content = new StringContent(huge, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/stories", content);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        await response.ProblemAsync();
+    }
+
+    [Theory]
+    [InlineData("/api/image_jobs?story_id=nope", 400)]
+    [InlineData("/api/image_jobs", 400)]
+    [InlineData("/api/image_jobs?story_id=00000000-0000-0000-0000-000000000000", 404)]
+    [InlineData("/api/image_jobs/not-a-uuid", 404)]
+    [InlineData("/api/image_jobs/00000000-0000-0000-0000-000000000000", 404)]
+    [InlineData("/api/image_jobs/00000000-0000-0000-0000-000000000000/events", 404)]
+    [InlineData("/api/stories/not-a-uuid", 404)]
+    [InlineData("/api/stories/00000000-0000-0000-0000-000000000000", 404)]
+    [InlineData("/api/nothing-here", 404)]
+    public async Task Unknown_or_malformed_ids_in_urls_get_problem_details(string url, int status)
+    {
+        using var response = await client.GetAsync(url);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        await response.ProblemAsync();
+    }
+
+    [Fact]
+    public async Task A_wrong_method_gets_405_problem_details()
+    {
+        using var response = await client.DeleteAsync("/api/generate_images");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        await response.ProblemAsync();
+    }
+}

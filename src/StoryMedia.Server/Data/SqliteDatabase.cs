@@ -11,6 +11,7 @@ namespace StoryMedia.Data;
 public sealed class SqliteDatabase(string connectionString) : Database, IDisposable
 {
     private readonly SemaphoreSlim writeGate = new(1, 1);
+    private int walEnabled;
 
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
@@ -25,7 +26,9 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
         {
             await connection.OpenAsync(cancellationToken);
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "pragma busy_timeout = 5000; pragma foreign_keys = on;";
+            // WAL lets readers run beside the one writer; it is a property of the file, so set once per process.
+            var wal = Interlocked.Exchange(ref walEnabled, 1) == 0 ? "pragma journal_mode = wal;" : "";
+            pragma.CommandText = $"pragma busy_timeout = 5000; pragma foreign_keys = on; pragma synchronous = normal; {wal}";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
             return connection;
         }

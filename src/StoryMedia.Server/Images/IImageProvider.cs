@@ -17,4 +17,7 @@ public sealed record GeneratedImage(ReadOnlyMemory<byte> Bytes, string ContentTy
 public interface IImageProvider
 {
     Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken);
+
+    /// <summary>Scenes of one job drawn at once: a remote provider allows its concurrency limit, a local renderer goes one by one.</summary>
+    int ScenesAtOnce => 1;
 }

@@ -5,8 +5,9 @@ using StoryMedia.Stories;
 namespace StoryMedia.Images;
 
 /// <summary>
-/// An image job: one image per scene, in order, skipping scenes an earlier attempt of this job already
-/// made. Each image is stored and recorded against the job; the scenes show it only once the job completes.
+/// An image job: one image per scene, skipping scenes an earlier attempt of this job already made; as many scenes
+/// at once as the provider allows (one by one for the built-in renderer, in order). Each image is stored and
+/// recorded against the job; the scenes show it only once the job completes.
 /// </summary>
 public sealed class ImageJobExecutor(StoryStore stories, JobStore jobs, MediaStore media, IImageProvider provider) : IJobExecutor
 {
@@ -22,15 +23,38 @@ public sealed class ImageJobExecutor(StoryStore stories, JobStore jobs, MediaSto
         var total = story.Scenes.Count;
         var count = story.Scenes.Count(s => done.ContainsKey(s.Id));
         await context.ReportAsync(count, total, cancellationToken);
-        foreach (var scene in story.Scenes.Where(s => !done.ContainsKey(s.Id)))
+        // Reports go one at a time so the persisted progress never steps back.
+        using var reporting = new SemaphoreSlim(1);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, provider.ScenesAtOnce), CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(story.Scenes.Where(s => !done.ContainsKey(s.Id)), parallel, async (scene, token) =>
         {
             var request = new ImageRequest(
                 scene.Id, scene.Position, total, scene.Text, style, job.Instructions,
                 ScenePrompts.Compose(style, job.Instructions, scene.Text));
-            var image = await provider.GenerateAsync(request, cancellationToken);
-            var key = await media.SaveAsync(image.Bytes, image.ContentType, cancellationToken);
-            context.EnsureStillOurs(await jobs.RecordSceneImageAsync(context.Lease, scene.Id, key, cancellationToken));
-            await context.ReportAsync(++count, total, cancellationToken);
+            var image = await GenerateAsync(request, token);
+            var key = await media.SaveAsync(image.Bytes, image.ContentType, token);
+            context.EnsureStillOurs(await jobs.RecordSceneImageAsync(context.Lease, scene.Id, key, token));
+            await reporting.WaitAsync(token);
+            try
+            {
+                await context.ReportAsync(++count, total, token);
+            }
+            finally
+            {
+                reporting.Release();
+            }
+        });
+    }
+
+    private async Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await provider.GenerateAsync(request, cancellationToken);
+        }
+        catch (ImageProviderException ex)
+        {
+            throw new JobFailedException($"Scene {request.Position}: {ex.Message}", ex);
         }
     }
 }

@@ -1,20 +1,88 @@
+using System.Net;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Polly;
+
 namespace StoryMedia.Images;
 
-/// <summary>Chooses the image provider named by <c>Images:Provider</c>.</summary>
+/// <summary>Chooses the image provider named by <c>Images:Provider</c> and gives remote ones resilient HTTP clients.</summary>
 public static class ImageProviders
 {
     public static IServiceCollection AddImageProviders(this IServiceCollection services, IConfiguration configuration)
     {
-        var provider = configuration["Images:Provider"] ?? "builtin";
+        var section = configuration.GetSection("Images");
+        services.AddOptions<ImageOptions>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ImageOptions>>(new ExplainedValidation<ImageOptions>(o => o.IsValid(out var problem) ? null : problem));
+        var provider = section["Provider"] ?? ImageOptions.Builtin;
         switch (provider.ToLowerInvariant())
         {
-            case "builtin":
-                services.AddOptions<BuiltinRendererOptions>().Bind(configuration.GetSection("Images:Builtin"));
+            case ImageOptions.Builtin:
+                services.AddOptions<BuiltinRendererOptions>().Bind(section.GetSection("Builtin"));
                 services.AddSingleton<IImageProvider, BuiltinRenderer>();
                 break;
+            case ImageOptions.OpenAI:
+                services.AddOptions<OpenAIOptions>().Bind(section.GetSection("OpenAI")).ValidateOnStart();
+                services.AddSingleton<IValidateOptions<OpenAIOptions>>(new ExplainedValidation<OpenAIOptions>(o => o.IsValid(out var problem) ? null : problem));
+                services.AddSingleton<RemoteImageCalls>();
+                services.AddSingleton<IImageProvider, OpenAIImageProvider>();
+                services.AddProviderClient(OpenAIImageProvider.Client, quotaAware: true);
+                services.AddProviderClient(OpenAIImageProvider.DownloadClient, quotaAware: false);
+                break;
+            case ImageOptions.Automatic1111:
+                services.AddOptions<Automatic1111Options>().Bind(section.GetSection("Automatic1111")).ValidateOnStart();
+                services.AddSingleton<IValidateOptions<Automatic1111Options>>(new ExplainedValidation<Automatic1111Options>(o => o.IsValid(out var problem) ? null : problem));
+                services.AddSingleton<RemoteImageCalls>();
+                services.AddSingleton<IImageProvider, Automatic1111Provider>();
+                services.AddProviderClient(Automatic1111Provider.Client, quotaAware: false);
+                break;
             default:
-                throw new InvalidOperationException($"Images:Provider must be builtin, not '{provider}'.");
+                throw new InvalidOperationException($"Images:Provider must be builtin, openai or automatic1111, not '{provider}'.");
         }
         return services;
+    }
+
+    /// <summary>
+    /// A named client behind the standard resilience handler (concurrency limiter, total timeout, retry with
+    /// jittered exponential backoff that honours Retry-After, circuit breaker, attempt timeout), tuned by <c>Images</c>.
+    /// </summary>
+    private static void AddProviderClient(this IServiceCollection services, string name, bool quotaAware)
+    {
+        services.AddHttpClient(name, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .RedactLoggedHeaders(_ => true)
+            .AddStandardResilienceHandler()
+            .Configure((HttpStandardResilienceOptions resilience, IServiceProvider provider) =>
+            {
+                var images = provider.GetRequiredService<IOptions<ImageOptions>>().Value;
+                resilience.AttemptTimeout.Timeout = images.AttemptTimeout;
+                resilience.TotalRequestTimeout.Timeout = images.TotalTimeout;
+                resilience.Retry.MaxRetryAttempts = images.MaxRetries;
+                resilience.Retry.Delay = images.RetryDelay;
+                resilience.Retry.BackoffType = DelayBackoffType.Exponential;
+                resilience.Retry.UseJitter = true;
+                resilience.Retry.ShouldRetryAfterHeader = true;
+                if (quotaAware)
+                {
+                    resilience.Retry.ShouldHandle = async args =>
+                        HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                        && !(args.Outcome.Result is { } response && await OpenAIImageProvider.IsQuotaExhaustedAsync(response));
+                }
+                // Image calls are few and slow: judge the provider on a handful of them, over a window the
+                // standard handler requires to be at least twice an attempt.
+                resilience.CircuitBreaker.MinimumThroughput = 8;
+                resilience.CircuitBreaker.FailureRatio = 0.5;
+                resilience.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
+                resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 2 * images.AttemptTimeout.Ticks));
+            });
+    }
+}
+
+/// <summary>Validates options through their own check, so a start-up failure names the setting and what is wrong with it.</summary>
+internal sealed class ExplainedValidation<T>(Func<T, string?> problemOf) : IValidateOptions<T>
+    where T : class
+{
+    public ValidateOptionsResult Validate(string? name, T options)
+    {
+        var problem = problemOf(options);
+        return problem is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problem);
     }
 }

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace StoryMedia.Images;
+
+/// <summary>
+/// A self-hosted Stable Diffusion WebUI (AUTOMATIC1111, started with <c>--api</c>): <c>POST /sdapi/v1/txt2img</c>
+/// with a seed derived from the scene, so a retried or resumed job draws the same picture.
+/// </summary>
+public sealed class Automatic1111Provider(
+    IHttpClientFactory clients,
+    RemoteImageCalls calls,
+    IOptions<Automatic1111Options> options,
+    ILogger<Automatic1111Provider> logger) : IImageProvider
+{
+    public const string Client = "automatic1111";
+
+    private static readonly TimeSpan InterruptTimeout = TimeSpan.FromSeconds(5);
+
+    public int ScenesAtOnce => calls.MaxConcurrency;
+
+    public Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken) =>
+        calls.RunAsync(token => GenerateOnceAsync(request, token), InterruptAsync, cancellationToken);
+
+    /// <summary>A non-negative seed from the scene and its prompt: the same scene asked the same way draws the same image.</summary>
+    public static long SeedOf(ImageRequest request) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{request.SceneId:N}|{request.Prompt}"))) & int.MaxValue;
+
+    private async Task<GeneratedImage> GenerateOnceAsync(ImageRequest request, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var body = new Dictionary<string, object>
+        {
+            ["prompt"] = request.Prompt,
+            ["negative_prompt"] = settings.NegativePrompt,
+            ["width"] = settings.Width,
+            ["height"] = settings.Height,
+            ["steps"] = settings.Steps,
+            ["seed"] = SeedOf(request),
+            ["sampler_name"] = settings.Sampler,
+            ["batch_size"] = 1,
+            ["n_iter"] = 1,
+            ["send_images"] = true,
+            ["save_images"] = false,
+        };
+        using var message = Post("sdapi/v1/txt2img", JsonSerializer.SerializeToUtf8Bytes(body));
+        using var response = await clients.CreateClient(Client).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw ProviderAnswers.Refusal(response.StatusCode, ErrorOf(await RemoteImageCalls.ReadErrorAsync(response, cancellationToken)),
+                "Images:Automatic1111:Username and Password (the WebUI's --api-auth)");
+        }
+        var answer = ProviderAnswers.ParseJson(await calls.ReadAnswerAsync(response, cancellationToken), response);
+        var first = answer.ValueKind == JsonValueKind.Object
+            && answer.TryGetProperty("images", out var images) && images.ValueKind == JsonValueKind.Array && images.GetArrayLength() > 0
+            && images[0].ValueKind == JsonValueKind.String
+            ? images[0].GetString()
+            : null;
+        return ProviderAnswers.DecodeImage(first);
+    }
+
+    /// <summary>
+    /// The WebUI keeps drawing after the client hangs up, so a cleared job also asks it to stop. Best effort: the
+    /// WebUI may be down, and the job is cleared either way.
+    /// </summary>
+    private async Task InterruptAsync()
+    {
+        using var timeout = new CancellationTokenSource(InterruptTimeout);
+        try
+        {
+            using var message = Post("sdapi/v1/interrupt", []);
+            using var response = await clients.CreateClient(Client).SendAsync(message, timeout.Token);
+            logger.LogInformation("Asked the WebUI to interrupt the cancelled image: HTTP {Status}", (int)response.StatusCode);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException or Polly.ExecutionRejectedException)
+        {
+            logger.LogWarning("Could not ask the WebUI to interrupt the cancelled image: {Reason}", ex.Message);
+        }
+    }
+
+    private HttpRequestMessage Post(string path, byte[] json)
+    {
+        var settings = options.Value;
+        var message = new HttpRequestMessage(HttpMethod.Post, Endpoints.Combine(settings.BaseUrl!, path))
+        {
+            Content = new ByteArrayContent(json) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        if (!string.IsNullOrEmpty(settings.Username))
+        {
+            message.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{settings.Username}:{settings.Password}")));
+        }
+        return message;
+    }
+
+    /// <summary>The WebUI's error text: <c>errors</c> of a failed generation, or FastAPI's <c>detail</c> (a string, or a list of <c>msg</c>).</summary>
+    private static string? ErrorOf(byte[]? body)
+    {
+        if (body is null)
+        {
+            return null;
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return null;
+            }
+            foreach (var name in (string[])["errors", "detail", "error"])
+            {
+                if (root.TryGetProperty(name, out var value))
+                {
+                    if (value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text)
+                    {
+                        return text;
+                    }
+                    if (value.ValueKind == JsonValueKind.Array)
+                    {
+                        return string.Join("; ", value.EnumerateArray()
+                            .Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("msg", out var msg) ? msg.ToString() : e.ToString()));
+                    }
+                }
+            }
+            return null;
+        }
+        catch (JsonException)
+        {
+            return Encoding.UTF8.GetString(body);
+        }
+    }
+}

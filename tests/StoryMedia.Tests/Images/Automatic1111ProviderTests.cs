@@ -1,0 +1,101 @@
+using System.Net;
+using StoryMedia.Images;
+using StoryMedia.Jobs;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Images;
+
+/// <summary>The automatic1111 provider against a fake Stable Diffusion WebUI API on loopback.</summary>
+public sealed class Automatic1111ProviderTests
+{
+    private readonly Guid user = Guid.NewGuid();
+
+    [Fact]
+    public async Task A_job_completes_with_the_composed_prompts_and_settings_and_a_rerun_sends_the_same_seeds()
+    {
+        await using var fake = await FakeImageApi.StartAsync((call, context) => Automatic1111Wire.Images(context, call.Body));
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), ProviderTests.Automatic1111(fake));
+        using var client = service.Client(user);
+        var story = await client.CreateStoryAsync("storybook", "A fox at the edge of the wood.", "The fox meets an owl.", "They watch the moon.");
+
+        var first = await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id, "gentle colours")).Id);
+        var second = await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id, "gentle colours")).Id);
+
+        Assert.Equal(JobStatus.Completed, first.Status);
+        Assert.Equal(JobStatus.Completed, second.Status);
+        var calls = fake.CallsTo(Automatic1111Wire.Txt2Img);
+        Assert.Equal(6, calls.Count);
+        Assert.Equal(
+            story.Scenes.Select(s => ScenePrompts.Compose("storybook", "gentle colours", s.Text)),
+            calls.Take(3).Select(c => c.Prompt));
+        Assert.All(calls, call =>
+        {
+            Assert.Equal("blurry", call.Body.GetProperty("negative_prompt").GetString());
+            Assert.Equal(640, call.Body.GetProperty("width").GetInt32());
+            Assert.Equal(384, call.Body.GetProperty("height").GetInt32());
+            Assert.Equal(12, call.Body.GetProperty("steps").GetInt32());
+            Assert.Equal("DPM++ 2M Karras", call.Body.GetProperty("sampler_name").GetString());
+            Assert.Null(call.Authorization);
+        });
+        var seeds = calls.Select(c => (c.Prompt, Seed: c.Body.GetProperty("seed").GetInt64())).ToList();
+        Assert.All(seeds, s => Assert.InRange(s.Seed, 0, int.MaxValue));
+        Assert.Equal(3, seeds.Take(3).Select(s => s.Seed).Distinct().Count());
+        Assert.Equal(seeds.Take(3), seeds.Skip(3));
+        Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.NotNull(s.ImageUrl));
+    }
+
+    [Fact]
+    public async Task Clearing_a_job_during_a_slow_generation_aborts_the_call_and_interrupts_the_webui()
+    {
+        await using var fake = await FakeImageApi.StartAsync((call, context) => call.Path == Automatic1111Wire.Interrupt
+            ? Automatic1111Wire.Interrupted(context)
+            : Task.Delay(Timeout.Infinite, context.RequestAborted));
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), ProviderTests.Automatic1111(fake));
+        using var client = service.Client(user);
+        var story = await client.CreateStoryAsync("storybook", "A very slow sunrise.", "Never drawn.");
+        var job = await client.StartAsync(story.Id, "");
+        var generation = await fake.WaitForCallAsync(c => c.Path == Automatic1111Wire.Txt2Img);
+
+        Assert.True((await client.ClearAsync(story.Id)).Cleared);
+
+        await generation.Aborted.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        await fake.WaitForCallAsync(c => c.Path == Automatic1111Wire.Interrupt, TimeSpan.FromSeconds(20));
+        Assert.Single(fake.CallsTo(Automatic1111Wire.Txt2Img));
+        Assert.Equal(JobGuard.ClearedByUser, (await client.GetJobAsync(job.Id)).Error);
+    }
+
+    [Fact]
+    public async Task A_slow_generation_keeps_the_job_alive_past_its_lease_and_no_other_instance_takes_it_over()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var fake = await FakeImageApi.StartAsync(async (call, context) =>
+        {
+            await release.Task.WaitAsync(context.RequestAborted);
+            await Automatic1111Wire.Images(context, call.Body);
+        });
+        var backend = await Backend.CreateAsync(Backend.Sqlite);
+        var settings = new Dictionary<string, string?>(ProviderTests.Automatic1111(fake))
+        {
+            ["Jobs:LeaseDuration"] = "00:00:01",
+            ["Jobs:StaleAfter"] = "00:00:01",
+        };
+        await using var first = await ServiceInstance.StartAsync(backend, settings);
+        await using var second = await ServiceInstance.StartAsync(backend, settings);
+        using var client = first.Client(user);
+        var story = await client.CreateStoryAsync("storybook", "One long picture.");
+        var job = await client.StartAsync(story.Id, "");
+        await fake.WaitForCallAsync(c => c.Path == Automatic1111Wire.Txt2Img);
+
+        // Three leases (and stale periods) pass while the one call is still in flight.
+        var alive = await client.WaitForJobAsync(job.Id, j => j.HeartbeatAt > j.StartedAt + TimeSpan.FromSeconds(3));
+        using var again = await second.Client(user).GenerateAsync(story.Id);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        release.SetResult();
+
+        var done = await client.WaitUntilFinishedAsync(job.Id);
+        Assert.Equal(JobStatus.Processing, alive.Status);
+        Assert.Equal(JobStatus.Completed, done.Status);
+        Assert.Equal(1, done.Attempts);
+        Assert.Single(fake.CallsTo(Automatic1111Wire.Txt2Img));
+    }
+}

@@ -185,6 +185,27 @@ public sealed class OpenAIProviderTests
     }
 
     [Fact]
+    public async Task A_provider_that_never_answers_is_retried_and_then_fails_the_job_saying_it_timed_out()
+    {
+        await using var fake = await FakeImageApi.StartAsync((_, context) => Task.Delay(Timeout.Infinite, context.RequestAborted));
+        var settings = new Dictionary<string, string?>(ProviderTests.OpenAI(fake, apiKey))
+        {
+            ["Images:AttemptTimeout"] = "00:00:00.300",
+            ["Images:MaxRetries"] = "1",
+        };
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings);
+        using var client = service.Client(user);
+        var story = await client.CreateStoryAsync("any", "Silence.");
+
+        var done = await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id, "")).Id);
+
+        Assert.Equal(JobStatus.Failed, done.Status);
+        Assert.Equal("Scene 1: the image provider did not answer within 300 ms, even after retrying.", done.Error);
+        Assert.Equal(2, fake.Calls.Count);
+        await Task.WhenAll(fake.Calls.Select(c => c.Aborted.Task)).WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Fact]
     public async Task A_missing_api_key_stops_the_service_at_start_naming_the_setting()
     {
         await using var fake = await FakeImageApi.StartAsync((_, context) => OpenAIWire.Image(context));

@@ -1,7 +1,7 @@
 namespace StoryMedia.Images;
 
 /// <summary>The <c>Images</c> configuration section: the provider and how calls to a remote one behave.</summary>
-public sealed class ImageOptions
+public sealed class ImageOptions : IExplainedOptions
 {
     public const string Builtin = "builtin";
     public const string OpenAI = "openai";
@@ -36,10 +36,10 @@ public sealed class ImageOptions
         problem = this switch
         {
             { MaxConcurrency: < 1 } => "Images:MaxConcurrency must be at least 1.",
-            { AttemptTimeout.Ticks: <= 0 } => "Images:AttemptTimeout must be positive.",
-            _ when TotalTimeout < AttemptTimeout => "Images:TotalTimeout must be at least Images:AttemptTimeout.",
-            { MaxRetries: < 0 or > 20 } => "Images:MaxRetries must be between 0 and 20.",
-            { RetryDelay.Ticks: <= 0 } => "Images:RetryDelay must be positive.",
+            _ when AttemptTimeout < TimeSpan.FromMilliseconds(10) || AttemptTimeout > TimeSpan.FromHours(1) => "Images:AttemptTimeout must be between 10 ms and 1 hour.",
+            _ when TotalTimeout <= AttemptTimeout || TotalTimeout > TimeSpan.FromDays(1) => "Images:TotalTimeout must be longer than Images:AttemptTimeout and at most 1 day.",
+            { MaxRetries: < 1 or > 20 } => "Images:MaxRetries must be between 1 and 20.",
+            _ when RetryDelay <= TimeSpan.Zero || RetryDelay > TimeSpan.FromHours(1) => "Images:RetryDelay must be positive and at most 1 hour.",
             { MaxResponseBytes: < 1024 } => "Images:MaxResponseBytes must be at least 1024.",
             _ => "",
         };
@@ -48,7 +48,7 @@ public sealed class ImageOptions
 }
 
 /// <summary>The <c>Images:OpenAI</c> section: any OpenAI-compatible Images API.</summary>
-public sealed class OpenAIOptions
+public sealed class OpenAIOptions : IExplainedOptions
 {
     /// <summary>The API root without <c>/v1</c>, e.g. <c>https://api.openai.com</c>.</summary>
     public Uri? BaseUrl { get; set; }
@@ -79,7 +79,7 @@ public sealed class OpenAIOptions
 }
 
 /// <summary>The <c>Images:Automatic1111</c> section: a Stable Diffusion WebUI started with <c>--api</c>.</summary>
-public sealed class Automatic1111Options
+public sealed class Automatic1111Options : IExplainedOptions
 {
     /// <summary>The WebUI root, e.g. <c>http://127.0.0.1:7860</c>.</summary>
     public Uri? BaseUrl { get; set; }

@@ -11,8 +11,7 @@ public static class ImageProviders
     public static IServiceCollection AddImageProviders(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection("Images");
-        services.AddOptions<ImageOptions>().Bind(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ImageOptions>>(new ExplainedValidation<ImageOptions>(o => o.IsValid(out var problem) ? null : problem));
+        services.AddExplainedOptions<ImageOptions>(section);
         var provider = section["Provider"] ?? ImageOptions.Builtin;
         switch (provider.ToLowerInvariant())
         {
@@ -21,24 +20,35 @@ public static class ImageProviders
                 services.AddSingleton<IImageProvider, BuiltinRenderer>();
                 break;
             case ImageOptions.OpenAI:
-                services.AddOptions<OpenAIOptions>().Bind(section.GetSection("OpenAI")).ValidateOnStart();
-                services.AddSingleton<IValidateOptions<OpenAIOptions>>(new ExplainedValidation<OpenAIOptions>(o => o.IsValid(out var problem) ? null : problem));
-                services.AddSingleton<RemoteImageCalls>();
-                services.AddSingleton<IImageProvider, OpenAIImageProvider>();
+                services.AddExplainedOptions<OpenAIOptions>(section.GetSection("OpenAI"));
+                services.AddRemoteProvider<OpenAIImageProvider>();
                 services.AddProviderClient(OpenAIImageProvider.Client, quotaAware: true);
                 services.AddProviderClient(OpenAIImageProvider.DownloadClient, quotaAware: false);
                 break;
             case ImageOptions.Automatic1111:
-                services.AddOptions<Automatic1111Options>().Bind(section.GetSection("Automatic1111")).ValidateOnStart();
-                services.AddSingleton<IValidateOptions<Automatic1111Options>>(new ExplainedValidation<Automatic1111Options>(o => o.IsValid(out var problem) ? null : problem));
-                services.AddSingleton<RemoteImageCalls>();
-                services.AddSingleton<IImageProvider, Automatic1111Provider>();
+                services.AddExplainedOptions<Automatic1111Options>(section.GetSection("Automatic1111"));
+                services.AddRemoteProvider<Automatic1111Provider>();
                 services.AddProviderClient(Automatic1111Provider.Client, quotaAware: false);
                 break;
             default:
                 throw new InvalidOperationException($"Images:Provider must be builtin, openai or automatic1111, not '{provider}'.");
         }
         return services;
+    }
+
+    /// <summary>Binds options checked at start by their own <c>IsValid</c>, so the failure names the setting and what is wrong.</summary>
+    private static void AddExplainedOptions<T>(this IServiceCollection services, IConfiguration section)
+        where T : class, IExplainedOptions
+    {
+        services.AddOptions<T>().Bind(section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<T>, ExplainedValidation<T>>();
+    }
+
+    private static void AddRemoteProvider<T>(this IServiceCollection services)
+        where T : class, IImageProvider
+    {
+        services.AddSingleton<RemoteImageCalls>();
+        services.AddSingleton<IImageProvider, T>();
     }
 
     /// <summary>
@@ -76,13 +86,15 @@ public static class ImageProviders
     }
 }
 
-/// <summary>Validates options through their own check, so a start-up failure names the setting and what is wrong with it.</summary>
-internal sealed class ExplainedValidation<T>(Func<T, string?> problemOf) : IValidateOptions<T>
-    where T : class
+/// <summary>Options that can say what is wrong with them.</summary>
+public interface IExplainedOptions
 {
-    public ValidateOptionsResult Validate(string? name, T options)
-    {
-        var problem = problemOf(options);
-        return problem is null ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problem);
-    }
+    bool IsValid(out string problem);
+}
+
+internal sealed class ExplainedValidation<T> : IValidateOptions<T>
+    where T : class, IExplainedOptions
+{
+    public ValidateOptionsResult Validate(string? name, T options) =>
+        options.IsValid(out var problem) ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problem);
 }

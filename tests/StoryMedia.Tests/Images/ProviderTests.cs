@@ -8,21 +8,16 @@ namespace StoryMedia.Tests.Images;
 /// <summary>Settings and steps shared by the provider tests: short retry delays and heartbeats, a real fake provider.</summary>
 public static class ProviderTests
 {
-    public static Dictionary<string, string?> OpenAI(FakeImageApi fake, string apiKey) => new()
+    public static Dictionary<string, string?> OpenAI(FakeImageApi fake, string apiKey) => new(Common)
     {
         ["Images:Provider"] = "openai",
         ["Images:OpenAI:BaseUrl"] = fake.BaseAddress.ToString(),
         ["Images:OpenAI:ApiKey"] = apiKey,
         ["Images:OpenAI:Model"] = "gpt-image-1",
         ["Images:OpenAI:Size"] = "1536x1024",
-        ["Images:RetryDelay"] = "00:00:00.050",
-        ["Images:AttemptTimeout"] = "00:00:20",
-        ["Images:TotalTimeout"] = "00:00:40",
-        ["Jobs:HeartbeatInterval"] = "00:00:00.200",
-        ["Jobs:LeaseDuration"] = "00:00:02",
     };
 
-    public static Dictionary<string, string?> Automatic1111(FakeImageApi fake) => new()
+    public static Dictionary<string, string?> Automatic1111(FakeImageApi fake) => new(Common)
     {
         ["Images:Provider"] = "automatic1111",
         ["Images:Automatic1111:BaseUrl"] = fake.BaseAddress.ToString(),
@@ -31,6 +26,11 @@ public static class ProviderTests
         ["Images:Automatic1111:Width"] = "640",
         ["Images:Automatic1111:Height"] = "384",
         ["Images:Automatic1111:NegativePrompt"] = "blurry",
+    };
+
+    /// <summary>Backoff short enough for a test, timeouts long enough for a busy machine, heartbeats several times a second.</summary>
+    private static readonly Dictionary<string, string?> Common = new()
+    {
         ["Images:RetryDelay"] = "00:00:00.050",
         ["Images:AttemptTimeout"] = "00:00:20",
         ["Images:TotalTimeout"] = "00:00:40",

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.Http;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
@@ -42,6 +43,31 @@ public sealed class Automatic1111ProviderTests
         Assert.Equal(3, seeds.Take(3).Select(s => s.Seed).Distinct().Count());
         Assert.Equal(seeds.Take(3), seeds.Skip(3));
         Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.NotNull(s.ImageUrl));
+    }
+
+    [Theory]
+    [InlineData(500, """{"error":"OutOfMemoryError","detail":"","body":"","errors":"CUDA out of memory. Tried to allocate 2.00 GiB"}""",
+        "Scene 1: the image provider failed (HTTP 500), retries included: CUDA out of memory. Tried to allocate 2.00 GiB")]
+    [InlineData(422, """{"detail":[{"loc":["body","sampler_name"],"msg":"Sampler not found","type":"value_error"}]}""",
+        "Scene 1: the image provider rejected the request (HTTP 422): Sampler not found")]
+    [InlineData(401, """{"detail":"Incorrect username or password"}""",
+        "Scene 1: the image provider rejected the key (HTTP 401); check Images:Automatic1111:Username and Password (the WebUI's --api-auth).")]
+    public async Task A_webui_error_fails_the_job_with_the_webui_s_own_words(int status, string body, string expected)
+    {
+        await using var fake = await FakeImageApi.StartAsync((_, context) =>
+        {
+            context.Response.StatusCode = status;
+            context.Response.ContentType = "application/json";
+            return context.Response.WriteAsync(body);
+        });
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), ProviderTests.Automatic1111(fake));
+        using var client = service.Client(user);
+        var story = await client.CreateStoryAsync("storybook", "A broken night.");
+
+        var done = await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id, "")).Id);
+
+        Assert.Equal(JobStatus.Failed, done.Status);
+        Assert.Equal(expected, done.Error);
     }
 
     [Fact]

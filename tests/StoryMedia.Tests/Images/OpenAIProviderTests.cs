@@ -51,6 +51,61 @@ public sealed class OpenAIProviderTests
     }
 
     [Fact]
+    public async Task Scenes_of_a_job_are_drawn_together_and_calls_in_flight_never_exceed_max_concurrency_across_jobs()
+    {
+        var inFlight = 0;
+        var most = 0;
+        TaskCompletionSource? waiting = null;
+        var pairing = new Lock();
+        await using var fake = await FakeImageApi.StartAsync(async (_, context) =>
+        {
+            var now = Interlocked.Increment(ref inFlight);
+            InterlockedMax(ref most, now);
+            // Calls meet in pairs: a provider that drew one scene at a time would never get past here.
+            TaskCompletionSource meeting;
+            var second = false;
+            lock (pairing)
+            {
+                second = waiting is not null;
+                meeting = waiting ?? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                waiting = second ? null : meeting;
+            }
+            if (second)
+            {
+                meeting.SetResult();
+            }
+            await meeting.Task.WaitAsync(context.RequestAborted);
+            Interlocked.Decrement(ref inFlight);
+            await OpenAIWire.Image(context);
+        });
+        var settings = new Dictionary<string, string?>(ProviderTests.OpenAI(fake, apiKey)) { ["Images:MaxConcurrency"] = "2" };
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings);
+        using var client = service.Client(user);
+        var alone = await client.CreateStoryAsync("any", "One.", "Two.", "Three.", "Four.");
+        var first = await client.CreateStoryAsync("any", "Five.", "Six.");
+        var second = await client.CreateStoryAsync("any", "Seven.", "Eight.");
+
+        // Alone, a job's calls can only meet each other: its scenes are drawn two at a time.
+        Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync((await client.StartAsync(alone.Id, "")).Id)).Status);
+        var together = new[] { await client.StartAsync(first.Id, ""), await client.StartAsync(second.Id, "") };
+        foreach (var job in together)
+        {
+            Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync(job.Id)).Status);
+        }
+
+        Assert.Equal(8, fake.Calls.Count);
+        Assert.Equal(2, most);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen;
+        while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+        {
+        }
+    }
+
+    [Fact]
     public async Task A_rate_limit_with_retry_after_is_waited_out_and_the_job_completes()
     {
         var refused = 0;

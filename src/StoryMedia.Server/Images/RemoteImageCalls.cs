@@ -80,7 +80,8 @@ public sealed class RemoteImageCalls(IOptions<ImageOptions> options, ILogger<Rem
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-            using var buffer = new MemoryStream();
+            // Sized from Content-Length when there is one, so a large image is not copied while the buffer grows.
+            using var buffer = new MemoryStream((int)Math.Min(response.Content.Headers.ContentLength ?? 0, limit));
             var chunk = new byte[64 * 1024];
             int read;
             while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)

@@ -152,7 +152,9 @@ public sealed class OpenAIProviderTests
     public async Task A_rejected_key_or_an_exhausted_quota_fails_at_once_with_a_message_that_says_so(int status, string message, string type, string code, string expected)
     {
         await using var fake = await FakeImageApi.StartAsync((_, context) => OpenAIWire.Error(context, status, message, type, code));
-        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), ProviderTests.OpenAI(fake, apiKey));
+        // A root written with its /v1, as many compatible servers document it, reaches the same endpoint.
+        var settings = new Dictionary<string, string?>(ProviderTests.OpenAI(fake, apiKey)) { ["Images:OpenAI:BaseUrl"] = $"{fake.BaseAddress}v1" };
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings);
         using var client = service.Client(user);
         var story = await client.CreateStoryAsync("pencil", "A quiet street.");
 
@@ -160,6 +162,7 @@ public sealed class OpenAIProviderTests
 
         Assert.Equal(JobStatus.Failed, done.Status);
         Assert.Equal(expected, done.Error);
+        Assert.Single(fake.CallsTo(OpenAIWire.Generations));
         Assert.Single(fake.Calls);
         Assert.DoesNotContain(TestLog.Provider.Lines, line => line.Contains(apiKey, StringComparison.Ordinal));
     }

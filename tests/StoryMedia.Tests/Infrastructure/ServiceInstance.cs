@@ -59,9 +59,17 @@ public sealed class ServiceInstance : IAsyncDisposable
         services?.Invoke(builder.Services);
         builder.AddStoryMedia();
         var app = builder.Build();
-        await app.Services.MigrateAsync();
-        app.UseStoryMedia();
-        await app.StartAsync();
+        try
+        {
+            await app.Services.MigrateAsync();
+            app.UseStoryMedia();
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ServiceInstance(app, new Uri(address));
     }

@@ -1,0 +1,69 @@
+// One story: its scenes with their current images, and the panel that generates new ones.
+import { ApiError } from './api.js';
+import { el } from './dom.js';
+import { plural, when } from './format.js';
+import { createJobPanel } from './job-panel.js';
+import { imageJobs } from './jobs.js';
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function renderStory(container, api, storyId) {
+  if (!uuid.test(storyId)) {
+    throw new ApiError(404, 'Story not found.', `“${storyId}” is not a story id.`);
+  }
+  const story = await api.get(`/api/stories/${storyId}`);
+  const heading = el('h1', { id: 'story-title', tabindex: '-1', text: story.title });
+  const meta = el('p', { class: 'story-meta' });
+  const scenes = el('ol', { class: 'scenes', 'aria-label': 'Scenes' });
+  let current = story;
+
+  function renderStoryBody(s) {
+    meta.replaceChildren(
+      el('span', { class: 'chip', text: s.style || 'No style' }),
+      el('span', { text: plural(s.scenes.length, 'scene') }),
+      el('span', { text: `created ${when(s.created_at)}` }));
+    scenes.replaceChildren(...s.scenes.map(sceneItem));
+  }
+
+  // While a job runs the scenes it has finished are marked; their images appear together when it completes.
+  function markProgress(job) {
+    const { done } = job.status === 'processing' ? imageJobs.scenesDone(job, current) : { done: -1 };
+    for (const item of scenes.children) {
+      const position = Number(item.dataset.position);
+      item.dataset.state = done < 0 ? '' : position <= done ? 'rendered' : position === done + 1 ? 'rendering' : 'waiting';
+    }
+  }
+
+  const panel = createJobPanel({
+    kind: imageJobs,
+    api,
+    story,
+    onProgress: markProgress,
+    async onCompleted() {
+      current = await api.get(`/api/stories/${storyId}`);
+      renderStoryBody(current);
+      panel.update(current);
+    },
+  });
+
+  renderStoryBody(story);
+  container.replaceChildren(
+    el('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, el('a', { href: '#/', text: '← All stories' })),
+    el('header', { class: 'story-header' }, heading, meta),
+    el('div', { class: 'story-layout' },
+      el('div', { class: 'story-main' }, scenes),
+      el('aside', { class: 'story-side', 'aria-label': 'Generation' }, panel.element)));
+  return () => panel.dispose();
+}
+
+function sceneItem(scene) {
+  const label = `Scene ${scene.position}`;
+  const picture = scene.image_url
+    ? el('img', { src: scene.image_url, alt: `Illustration for scene ${scene.position}`, width: 768, height: 432, decoding: 'async' })
+    : el('div', { class: 'placeholder', role: 'img', 'aria-label': `No image yet for scene ${scene.position}` },
+        el('span', { class: 'placeholder-text', 'aria-hidden': 'true', text: 'No image yet' }));
+  return el('li', { class: 'scene', 'data-position': scene.position, 'data-scene-id': scene.id },
+    el('figure', {},
+      el('div', { class: 'frame' }, picture, el('span', { class: 'scene-state', 'aria-hidden': 'true' })),
+      el('figcaption', {}, el('span', { class: 'scene-number', text: label }), el('p', { class: 'scene-text', text: scene.text }))));
+}

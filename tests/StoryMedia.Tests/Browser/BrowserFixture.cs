@@ -1,0 +1,72 @@
+using Microsoft.Playwright;
+using StoryMedia.Auth;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Browser;
+
+/// <summary>
+/// One StoryMedia instance (Development, so the page's development sign-in exists) and one headless Debian
+/// Chromium for a test class. Images take a configured time each, so a job runs long enough to be watched.
+/// </summary>
+public sealed class BrowserFixture : IAsyncLifetime
+{
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    /// <summary>Per image; a 12-scene job runs about 6 s, time enough for a second tab to meet it.</summary>
+    public static readonly TimeSpan DelayPerImage = TimeSpan.FromMilliseconds(500);
+
+    private IPlaywright? playwright;
+    private ServiceInstance? instance;
+    private IBrowser? browser;
+
+    public ServiceInstance Service => instance ?? throw new InvalidOperationException("The fixture is not started.");
+
+    public IBrowser Browser => browser ?? throw new InvalidOperationException("The fixture is not started.");
+
+    /// <summary>The user the page's "Continue as development user" signs in as.</summary>
+    public static Guid DevelopmentUser => DevTokenApi.DevelopmentUser;
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+        {
+            throw new InvalidOperationException(
+                $"The browser tests drive Debian's Chromium at {ChromiumPath}, which is missing. " +
+                "Install it with `apt-get install -y chromium` (./test.sh does this on a fresh machine).");
+        }
+        Assertions.SetDefaultExpectTimeout(30_000);
+        instance = await ServiceInstance.StartAsync(
+            await Backend.CreateAsync(Backend.Sqlite),
+            new Dictionary<string, string?> { ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString() },
+            environment: "Development");
+        playwright = await Playwright.CreateAsync();
+        browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+    }
+
+    /// <summary>A fresh browser profile (its own storage, so signed out) with one page.</summary>
+    public async Task<IPage> NewPageAsync(int width = 1280, int height = 860)
+    {
+        var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, BaseURL = Service.BaseAddress.ToString() });
+        context.SetDefaultTimeout(30_000);
+        return await context.NewPageAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (browser is not null)
+        {
+            await browser.DisposeAsync();
+        }
+        playwright?.Dispose();
+        if (instance is not null)
+        {
+            await instance.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using StoryMedia.Jobs;
+using StoryMedia.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace StoryMedia.Tests.Browser;
+
+/// <summary>What a test sees and does on the page, named as a writer would.</summary>
+internal sealed class StoryPage(IPage page)
+{
+    public const string ConflictSentence = "Image generation already in progress. Clear stuck job?";
+
+    public IPage Page => page;
+
+    public ILocator Generate => page.Locator("[data-role=start]");
+
+    public ILocator ProgressStatus => page.Locator(".progress-status");
+
+    public ILocator Percent => page.Locator("[data-role=percent]");
+
+    public ILocator ClearStuckJob => page.GetByRole(AriaRole.Button, new() { Name = "Clear stuck job…" });
+
+    public ILocator Dialog => page.Locator("dialog[data-role=conflict]");
+
+    public ILocator DialogCancel => Dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" });
+
+    public ILocator DialogConfirm => Dialog.GetByRole(AriaRole.Button, new() { Name = "Clear stuck job and retry" });
+
+    public ILocator Notice => page.Locator("#notice");
+
+    public ILocator History => page.Locator("[data-role=history] > li");
+
+    public async Task SignInAsDevelopmentUserAsync()
+    {
+        await page.GotoAsync("/");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Continue as development user" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your stories" })).ToBeVisibleAsync();
+    }
+
+    public async Task OpenStoryAsync(Guid storyId)
+    {
+        await page.GotoAsync($"/#/stories/{storyId}");
+        // The panel has asked for the story's job history once it shows either jobs or none.
+        await Expect(page.Locator(".job-history").GetByText("No jobs yet.").Or(History.First)).ToBeVisibleAsync();
+    }
+
+    public Task WaitUntilCompletedAsync() => Expect(ProgressStatus).ToHaveTextAsync("Completed");
+
+    /// <summary>Waits until every scene shows an image the browser has loaded and decoded.</summary>
+    public Task WaitForLoadedImagesAsync(int scenes) =>
+        page.WaitForFunctionAsync(
+            """
+            n => {
+              const images = [...document.querySelectorAll('.scene img')];
+              return images.length === n && images.every(i => i.complete && i.naturalWidth > 0);
+            }
+            """,
+            scenes);
+
+    public Task<string[]> ImageSourcesAsync() =>
+        page.Locator(".scene img").EvaluateAllAsync<string[]>("images => images.map(i => i.getAttribute('src'))");
+
+    public Task<string?> FocusedRoleAsync() =>
+        page.EvaluateAsync<string?>("() => document.activeElement?.dataset.role ?? null");
+}
+
+internal static class JobHistory
+{
+    public static async Task<List<JobView>> ImageJobsAsync(this HttpClient client, Guid storyId) =>
+        (await client.GetFromJsonAsync<List<JobView>>($"/api/image_jobs?story_id={storyId}", Api.Json))!;
+}

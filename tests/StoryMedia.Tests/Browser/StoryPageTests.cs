@@ -102,10 +102,11 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
         await second.DialogConfirm.ClickAsync();
         await Expect(second.Dialog).ToBeHiddenAsync();
 
+        // The first tab learns over its event stream that its job was cleared.
+        await Expect(first.ProgressStatus).ToHaveTextAsync("Failed");
         var old = await api.GetJobAsync(running.Id);
         Assert.Equal(JobStatus.Failed, old.Status);
         Assert.False(string.IsNullOrWhiteSpace(old.Error));
-        await Expect(first.ProgressStatus).ToHaveTextAsync("Failed");
         await second.WaitUntilCompletedAsync();
         await second.WaitForLoadedImagesAsync(LongStory);
         var jobs = await api.ImageJobsAsync(story.Id);
@@ -137,10 +138,12 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
         Assert.Equal("confirm", await ui.FocusedRoleAsync());
         await ui.Page.Keyboard.PressAsync("Enter");
         await Expect(ui.Dialog).ToBeHiddenAsync();
+        await Expect(ui.History.Locator(".badge.failed")).ToHaveCountAsync(1);
 
         Assert.Equal(JobStatus.Failed, (await api.GetJobAsync(running.Id)).Status);
-        await ui.WaitUntilCompletedAsync();
-        Assert.Equal(2, (await api.ImageJobsAsync(story.Id)).Count);
+        await Expect(ui.History.Locator(".badge.processing, .badge.completed")).ToHaveCountAsync(1);
+        var retried = (await api.ImageJobsAsync(story.Id)).Single(j => j.Id != running.Id);
+        Assert.NotEqual(JobStatus.Failed, retried.Status);
     }
 
     [Fact]
@@ -163,34 +166,44 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
     }
 
     [Fact]
-    public async Task A_host_app_signs_the_page_in_with_its_token_in_the_address()
+    public async Task A_host_app_signs_the_page_in_with_its_token_in_the_address_and_opens_a_story()
     {
         var user = Guid.NewGuid();
-        using (var client = fixture.Service.Client(user))
-        {
-            await client.CreateStoryAsync(title: "Handed over");
-        }
+        using var client = fixture.Service.Client(user);
+        var story = await client.CreateStoryAsync(title: "Handed over");
         var page = await fixture.NewPageAsync();
         contexts.Add(page.Context);
 
-        await page.GotoAsync($"/#access_token={TestTokens.For(user)}");
+        await page.GotoAsync($"/#access_token={TestTokens.For(user)}&story_id={story.Id}");
 
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Handed over" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Handed over" })).ToBeVisibleAsync();
         Assert.DoesNotContain("access_token", page.Url, StringComparison.Ordinal);
-        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Sign out" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "All stories" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Handed over" })).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to StoryMedia" })).ToBeVisibleAsync();
     }
 
     [Fact]
-    public async Task The_story_page_fits_a_375_pixel_phone_screen()
+    public async Task The_story_page_and_its_dialog_fit_a_375_pixel_phone_screen()
     {
-        var story = await api.CreateStoryAsync(scenes: 2);
+        var story = await api.CreateStoryAsync(scenes: LongStory);
         var ui = await SignedInPageAsync(width: 375, height: 740);
         await ui.OpenStoryAsync(story.Id);
-
-        Assert.True(await ui.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
-            "The story page scrolls sideways at 375 px.");
+        Assert.False(await ScrollsSidewaysAsync(ui.Page), "The story page scrolls sideways at 375 px.");
         await Expect(ui.Generate).ToBeInViewportAsync();
+
+        await api.StartAsync(story.Id);
+        await ui.Generate.ClickAsync();
+        await Expect(ui.DialogConfirm).ToBeInViewportAsync();
+        await Expect(ui.DialogCancel).ToBeInViewportAsync();
+        await ui.DialogCancel.ClickAsync();
+        await Expect(ui.ProgressStatus).ToHaveTextAsync("Generating images");
+        Assert.False(await ScrollsSidewaysAsync(ui.Page), "The story page with a running job scrolls sideways at 375 px.");
     }
+
+    private static Task<bool> ScrollsSidewaysAsync(IPage page) =>
+        page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth");
 
     private static async Task TabToAsync(StoryPage ui, string role)
     {

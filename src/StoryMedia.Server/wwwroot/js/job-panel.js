@@ -96,6 +96,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
     } catch (error) {
       if (error instanceof ApiError && error.status === 409 && error.problem?.job) {
         busy = false;
+        render();
         await offerClear(error.problem.job, error.retryAfterSeconds, opener);
       } else {
         showError(error);
@@ -127,7 +128,10 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
     if (disposed) return;
     if (!confirmed) {
       // The job keeps running; show it so the page no longer offers a start that would be refused.
-      if (running?.id !== job.id) follow(job, `${kind.activity} is in progress.`);
+      if (running?.id !== job.id) {
+        follow(job, `${kind.activity} is in progress.`);
+        refreshHistory();
+      }
       restoreFocus(opener);
       return;
     }

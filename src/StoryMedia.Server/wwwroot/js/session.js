@@ -50,8 +50,10 @@ export function createSession(onChange) {
       const fragment = new URLSearchParams(location.hash.replace(/^#\/?/, ''));
       const handed = fragment.get('access_token');
       if (handed !== null) {
-        // Drop the token from the address bar and the history at once.
-        history.replaceState(null, '', `${location.pathname}${location.search}#/`);
+        // Drop the token from the address bar and the history at once, keeping the story it may point at.
+        const story = fragment.get('story_id');
+        const route = story ? `#/stories/${encodeURIComponent(story)}` : '#/';
+        history.replaceState(null, '', `${location.pathname}${location.search}${route}`);
         if (accept(handed)) return true;
       }
       const kept = localStorage.getItem(storageKey);

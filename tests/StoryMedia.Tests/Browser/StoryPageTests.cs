@@ -5,21 +5,10 @@ using static Microsoft.Playwright.Assertions;
 
 namespace StoryMedia.Tests.Browser;
 
-/// <summary>The story page in headless Chromium against a real in-process server. No sleeps: every wait is on what the page shows.</summary>
-public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<BrowserFixture>, IAsyncLifetime
+/// <summary>Generating images on the story page in headless Chromium against a real in-process server. No sleeps: every wait is on what the page shows.</summary>
+public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture), IClassFixture<BrowserFixture>
 {
     private const int LongStory = 12;
-    private readonly List<IBrowserContext> contexts = [];
-    private readonly HttpClient api = fixture.Service.Client(BrowserFixture.DevelopmentUser);
-
-    private async Task<StoryPage> SignedInPageAsync(int width = 1280, int height = 860)
-    {
-        var page = await fixture.NewPageAsync(width, height);
-        contexts.Add(page.Context);
-        var story = new StoryPage(page);
-        await story.SignInAsDevelopmentUserAsync();
-        return story;
-    }
 
     [Fact]
     public async Task A_story_written_on_the_page_gets_an_image_for_every_scene_with_live_progress()
@@ -60,14 +49,14 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
     [Fact]
     public async Task A_double_click_on_generate_starts_exactly_one_job()
     {
-        var story = await api.CreateStoryAsync(scenes: 3);
+        var story = await Api.CreateStoryAsync(scenes: 3);
         var ui = await SignedInPageAsync();
         await ui.OpenStoryAsync(story.Id);
 
         await ui.Generate.DblClickAsync();
         await ui.WaitUntilCompletedAsync();
 
-        var job = Assert.Single(await api.ImageJobsAsync(story.Id));
+        var job = Assert.Single(await Api.ImageJobsAsync(story.Id));
         Assert.Equal(JobStatus.Completed, job.Status);
         await Expect(ui.Dialog).ToBeHiddenAsync();
         await Expect(ui.History).ToHaveCountAsync(1);
@@ -76,7 +65,7 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
     [Fact]
     public async Task A_second_tab_meets_the_already_in_progress_dialog_where_cancel_keeps_the_job_and_clear_retries()
     {
-        var story = await api.CreateStoryAsync(scenes: LongStory);
+        var story = await Api.CreateStoryAsync(scenes: LongStory);
         var first = await SignedInPageAsync();
         await first.OpenStoryAsync(story.Id);
         var second = new StoryPage(await first.Page.Context.NewPageAsync());
@@ -84,7 +73,7 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
 
         await first.Generate.ClickAsync();
         await Expect(first.ProgressStatus).ToHaveTextAsync("Generating images");
-        var running = Assert.Single(await api.ImageJobsAsync(story.Id));
+        var running = Assert.Single(await Api.ImageJobsAsync(story.Id));
 
         await second.Generate.ClickAsync();
         await Expect(second.Dialog).ToBeVisibleAsync();
@@ -92,8 +81,8 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(second.Dialog).ToContainTextAsync("Last heartbeat");
         await second.DialogCancel.ClickAsync();
         await Expect(second.Dialog).ToBeHiddenAsync();
-        Assert.Equal(JobStatus.Processing, (await api.GetJobAsync(running.Id)).Status);
-        Assert.Single(await api.ImageJobsAsync(story.Id));
+        Assert.Equal(JobStatus.Processing, (await Api.GetJobAsync(running.Id)).Status);
+        Assert.Single(await Api.ImageJobsAsync(story.Id));
         // Having learned of the job, the second tab follows it instead of offering a start that would be refused.
         await Expect(second.ProgressStatus).ToHaveTextAsync("Generating images");
 
@@ -104,12 +93,12 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
 
         // The first tab learns over its event stream that its job was cleared.
         await Expect(first.ProgressStatus).ToHaveTextAsync("Failed");
-        var old = await api.GetJobAsync(running.Id);
+        var old = await Api.GetJobAsync(running.Id);
         Assert.Equal(JobStatus.Failed, old.Status);
         Assert.False(string.IsNullOrWhiteSpace(old.Error));
         await second.WaitUntilCompletedAsync();
         await second.WaitForLoadedImagesAsync(LongStory);
-        var jobs = await api.ImageJobsAsync(story.Id);
+        var jobs = await Api.ImageJobsAsync(story.Id);
         Assert.Equal(2, jobs.Count);
         Assert.Equal(JobStatus.Completed, jobs.Single(j => j.Id != running.Id).Status);
     }
@@ -117,10 +106,10 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
     [Fact]
     public async Task The_dialog_can_be_reached_confirmed_and_dismissed_with_the_keyboard_alone()
     {
-        var story = await api.CreateStoryAsync(scenes: LongStory);
+        var story = await Api.CreateStoryAsync(scenes: LongStory);
         var ui = await SignedInPageAsync();
         await ui.OpenStoryAsync(story.Id);
-        var running = await api.StartAsync(story.Id);
+        var running = await Api.StartAsync(story.Id);
 
         await TabToAsync(ui, "start");
         await ui.Page.Keyboard.PressAsync("Enter");
@@ -129,7 +118,7 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
         await ui.Page.Keyboard.PressAsync("Escape");
         await Expect(ui.Dialog).ToBeHiddenAsync();
         Assert.Equal("start", await ui.FocusedRoleAsync());
-        Assert.Equal(JobStatus.Processing, (await api.GetJobAsync(running.Id)).Status);
+        Assert.Equal(JobStatus.Processing, (await Api.GetJobAsync(running.Id)).Status);
 
         await TabToAsync(ui, "clear-open");
         await ui.Page.Keyboard.PressAsync("Enter");
@@ -140,60 +129,22 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
         await Expect(ui.Dialog).ToBeHiddenAsync();
         await Expect(ui.History.Locator(".badge.failed")).ToHaveCountAsync(1);
 
-        Assert.Equal(JobStatus.Failed, (await api.GetJobAsync(running.Id)).Status);
+        Assert.Equal(JobStatus.Failed, (await Api.GetJobAsync(running.Id)).Status);
         await Expect(ui.History.Locator(".badge.processing, .badge.completed")).ToHaveCountAsync(1);
-        var retried = (await api.ImageJobsAsync(story.Id)).Single(j => j.Id != running.Id);
+        var retried = (await Api.ImageJobsAsync(story.Id)).Single(j => j.Id != running.Id);
         Assert.NotEqual(JobStatus.Failed, retried.Status);
-    }
-
-    [Fact]
-    public async Task A_story_of_another_user_or_no_story_at_all_shows_a_readable_message()
-    {
-        using var strangersClient = fixture.Service.Client(Guid.NewGuid());
-        var stranger = await strangersClient.CreateStoryAsync();
-        var ui = await SignedInPageAsync();
-
-        foreach (var id in new[] { stranger.Id.ToString(), Guid.NewGuid().ToString(), "not-a-story" })
-        {
-            await ui.Page.GotoAsync($"/#/stories/{id}");
-            await Expect(ui.Notice).ToContainTextAsync("Story not found.");
-            await Expect(ui.Page.GetByRole(AriaRole.Heading, new() { Name = "This story cannot be shown" })).ToBeVisibleAsync();
-            await Expect(ui.Notice).Not.ToContainTextAsync("{");
-        }
-        await ui.Page.GetByRole(AriaRole.Link, new() { Name = "Back to your stories" }).ClickAsync();
-        await Expect(ui.Page.GetByRole(AriaRole.Heading, new() { Name = "Your stories" })).ToBeVisibleAsync();
-        await Expect(ui.Notice).ToBeHiddenAsync();
-    }
-
-    [Fact]
-    public async Task A_host_app_signs_the_page_in_with_its_token_in_the_address_and_opens_a_story()
-    {
-        var user = Guid.NewGuid();
-        using var client = fixture.Service.Client(user);
-        var story = await client.CreateStoryAsync(title: "Handed over");
-        var page = await fixture.NewPageAsync();
-        contexts.Add(page.Context);
-
-        await page.GotoAsync($"/#access_token={TestTokens.For(user)}&story_id={story.Id}");
-
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Handed over" })).ToBeVisibleAsync();
-        Assert.DoesNotContain("access_token", page.Url, StringComparison.Ordinal);
-        await page.GetByRole(AriaRole.Link, new() { Name = "All stories" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Handed over" })).ToBeVisibleAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to StoryMedia" })).ToBeVisibleAsync();
     }
 
     [Fact]
     public async Task The_story_page_and_its_dialog_fit_a_375_pixel_phone_screen()
     {
-        var story = await api.CreateStoryAsync(scenes: LongStory);
+        var story = await Api.CreateStoryAsync(scenes: LongStory);
         var ui = await SignedInPageAsync(width: 375, height: 740);
         await ui.OpenStoryAsync(story.Id);
         Assert.False(await ScrollsSidewaysAsync(ui.Page), "The story page scrolls sideways at 375 px.");
         await Expect(ui.Generate).ToBeInViewportAsync();
 
-        await api.StartAsync(story.Id);
+        await Api.StartAsync(story.Id);
         await ui.Generate.ClickAsync();
         await Expect(ui.DialogConfirm).ToBeInViewportAsync();
         await Expect(ui.DialogCancel).ToBeInViewportAsync();
@@ -216,16 +167,5 @@ public sealed class StoryPageTests(BrowserFixture fixture) : IClassFixture<Brows
             await ui.Page.Keyboard.PressAsync("Tab");
         }
         Assert.Fail($"Tabbing never reached the [data-role={role}] control.");
-    }
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var context in contexts)
-        {
-            await context.DisposeAsync();
-        }
-        api.Dispose();
     }
 }

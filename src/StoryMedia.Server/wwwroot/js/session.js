@@ -4,6 +4,25 @@
 const storageKey = 'storymedia.access_token';
 const hostMessageType = 'storymedia:session';
 
+// Browsers deny storage to an embedded page when they block third-party storage; then the token lives in memory only.
+const storage = {
+  get() {
+    try {
+      return localStorage.getItem(storageKey);
+    } catch {
+      return null;
+    }
+  },
+  set(value) {
+    try {
+      if (value === null) localStorage.removeItem(storageKey);
+      else localStorage.setItem(storageKey, value);
+    } catch {
+      // Memory only, see above.
+    }
+  },
+};
+
 function claimsOf(token) {
   try {
     const payload = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
@@ -27,7 +46,7 @@ export function createSession(onChange) {
     if (!accepted) return false;
     token = candidate;
     claims = accepted;
-    localStorage.setItem(storageKey, token);
+    storage.set(token);
     onChange({ signedIn: true });
     return true;
   }
@@ -35,7 +54,7 @@ export function createSession(onChange) {
   function end(reason) {
     token = null;
     claims = null;
-    localStorage.removeItem(storageKey);
+    storage.set(null);
     onChange({ signedIn: false, reason });
   }
 
@@ -56,9 +75,9 @@ export function createSession(onChange) {
         history.replaceState(null, '', `${location.pathname}${location.search}${route}`);
         if (accept(handed)) return true;
       }
-      const kept = localStorage.getItem(storageKey);
+      const kept = storage.get();
       if (kept && accept(kept)) return true;
-      if (kept) localStorage.removeItem(storageKey);
+      if (kept) storage.set(null);
       return false;
     },
 

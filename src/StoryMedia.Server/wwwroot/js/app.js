@@ -1,6 +1,6 @@
 // The page: sign-in, then the story list (#/) or one story (#/stories/{id}).
 import { ApiError, createApi } from './api.js';
-import { el, show } from './dom.js';
+import { el, show, showError } from './dom.js';
 import { createSession } from './session.js';
 import { renderStoryList } from './story-list.js';
 import { renderStory } from './story-view.js';
@@ -20,12 +20,7 @@ const session = createSession(({ signedIn, reason }) => {
 const api = createApi(session);
 
 function showNotice(error) {
-  notice.replaceChildren();
-  show(notice, Boolean(error));
-  if (!error) return;
-  const title = error instanceof ApiError ? error.title : 'Something went wrong.';
-  const detail = error instanceof ApiError ? error.detail : error.message;
-  notice.append(el('strong', { text: title }), detail ? el('span', { text: ` ${detail}` }) : '');
+  showError(notice, error);
 }
 
 async function renderSignIn() {

@@ -2,7 +2,7 @@
 // clear and retry, live progress over Server-Sent Events, and the job history. The kind (jobs.js) supplies
 // the routes and the wording, so image and video jobs share all of this.
 import { ApiError } from './api.js';
-import { el, show, uniqueId } from './dom.js';
+import { el, show, showError, uniqueId } from './dom.js';
 import { clock, duration, since, when } from './format.js';
 
 const historyShown = 10;
@@ -86,7 +86,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
 
   async function start(opener) {
     if (busy || running || disposed) return; // a double click, or a job this page already follows
-    showError(null);
+    showError(errorBox, null);
     busy = true;
     render();
     try {
@@ -99,7 +99,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
         render();
         await offerClear(error.problem.job, error.retryAfterSeconds, opener);
       } else {
-        showError(error);
+        showError(errorBox, error);
       }
     } finally {
       busy = false;
@@ -138,13 +138,14 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
     busy = true;
     render();
     try {
-      await api.post(kind.routes.clear, { story_id: currentStory.id });
+      const cleared = await api.post(kind.routes.clear, { story_id: currentStory.id });
+      if (cleared.job) onJob(cleared.job); // shows the cleared job as failed if this page was following it
       stopFollowing();
       running = null;
       busy = false;
       await start(opener);
     } catch (error) {
-      showError(error);
+      showError(errorBox, error);
     } finally {
       busy = false;
       render();
@@ -186,7 +187,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
       if (job.status === 'processing') follow(job);
       else onJob(job);
     } catch (error) {
-      showError(error);
+      showError(errorBox, error);
     }
   }
 
@@ -222,22 +223,13 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
       if (!disposed) renderHistory(jobs);
       return jobs;
     } catch (error) {
-      if (!disposed) showError(error);
+      if (!disposed) showError(errorBox, error);
       return [];
     }
   }
 
   function announce(text) {
     live.textContent = text;
-  }
-
-  function showError(error) {
-    errorBox.replaceChildren();
-    show(errorBox, Boolean(error));
-    if (!error) return;
-    const title = error instanceof ApiError ? error.title : 'Something went wrong.';
-    const detail = error instanceof ApiError ? error.detail : error.message;
-    errorBox.append(el('strong', { text: title }), detail ? el('span', { text: ` ${detail}` }) : '');
   }
 
   // --- rendering -------------------------------------------------------------------------------

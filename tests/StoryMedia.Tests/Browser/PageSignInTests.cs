@@ -100,5 +100,8 @@ public sealed class PageSignInTests(BrowserFixture fixture) : PageTests(fixture)
         await ui.WaitForLoadedImagesAsync(2);
 
         Assert.Empty(violations);
+        // The policy was in force: an inline script is refused.
+        Assert.False(await page.EvaluateAsync<bool>(
+            "() => { const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.head.append(s); return window.inlineRan === true; }"));
     }
 }

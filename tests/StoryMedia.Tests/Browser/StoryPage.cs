@@ -13,15 +13,18 @@ internal sealed class StoryPage(IPage page)
 
     public IPage Page => page;
 
-    public ILocator Generate => page.Locator("[data-role=start]");
+    /// <summary>The image job panel; a story page may carry other kinds of job beside it.</summary>
+    public ILocator Panel => page.Locator(".job-panel[data-kind=image]");
 
-    public ILocator ProgressStatus => page.Locator(".progress-status");
+    public ILocator Generate => Panel.Locator("[data-role=start]");
 
-    public ILocator Percent => page.Locator("[data-role=percent]");
+    public ILocator ProgressStatus => Panel.Locator(".progress-status");
 
-    public ILocator ClearStuckJob => page.GetByRole(AriaRole.Button, new() { Name = "Clear stuck job…" });
+    public ILocator Percent => Panel.Locator("[data-role=percent]");
 
-    public ILocator Dialog => page.Locator("dialog[data-role=conflict]");
+    public ILocator ClearStuckJob => Panel.GetByRole(AriaRole.Button, new() { Name = "Clear stuck job…" });
+
+    public ILocator Dialog => page.Locator("dialog[data-role=conflict][data-kind=image]");
 
     public ILocator DialogCancel => Dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" });
 
@@ -29,7 +32,7 @@ internal sealed class StoryPage(IPage page)
 
     public ILocator Notice => page.Locator("#notice");
 
-    public ILocator History => page.Locator("[data-role=history] > li");
+    public ILocator History => Panel.Locator("[data-role=history] > li");
 
     public async Task SignInAsDevelopmentUserAsync()
     {
@@ -42,7 +45,7 @@ internal sealed class StoryPage(IPage page)
     {
         await page.GotoAsync($"/#/stories/{storyId}");
         // The panel has asked for the story's job history once it shows either jobs or none.
-        await Expect(page.Locator(".job-history").GetByText("No jobs yet.").Or(History.First)).ToBeVisibleAsync();
+        await Expect(Panel.Locator(".job-history").GetByText("No jobs yet.").Or(History.First)).ToBeVisibleAsync();
     }
 
     public Task WaitUntilCompletedAsync() => Expect(ProgressStatus).ToHaveTextAsync("Completed");

@@ -30,7 +30,7 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
         await Expect(ui.ProgressStatus).ToHaveTextAsync("Generating images");
         await ui.WaitUntilCompletedAsync();
         await Expect(ui.Percent).ToHaveTextAsync("100 %");
-        await Expect(page.Locator("[data-role=done]")).ToHaveTextAsync("3 of 3 scenes done");
+        await Expect(ui.Panel.Locator("[data-role=done]")).ToHaveTextAsync("3 of 3 scenes done");
         await ui.WaitForLoadedImagesAsync(3);
         var first = await ui.ImageSourcesAsync();
 

@@ -309,7 +309,7 @@ function createConflictDialog(kind) {
   const autoClear = el('p', { class: 'hint' });
   const cancel = el('button', { type: 'submit', value: 'cancel', class: 'button', autofocus: true, 'data-role': 'cancel' }, 'Cancel');
   const confirm = el('button', { type: 'submit', value: 'clear', class: 'button danger', 'data-role': 'confirm' }, 'Clear stuck job and retry');
-  const element = el('dialog', { class: 'dialog', 'aria-labelledby': titleId, 'aria-describedby': textId, 'data-role': 'conflict' },
+  const element = el('dialog', { class: 'dialog', 'aria-labelledby': titleId, 'aria-describedby': textId, 'data-role': 'conflict', 'data-kind': kind.key },
     el('form', { method: 'dialog' },
       el('h2', { id: titleId, text: `${kind.activity} already in progress. Clear stuck job?` }),
       el('div', { id: textId },

@@ -136,7 +136,7 @@ public sealed class PostgresCluster : IAsyncDisposable
     private async Task PgCtlStartAsync(CancellationToken ct)
     {
         var options = $"-k {_rootDirectory} -p {Port} -c listen_addresses=127.0.0.1 -c fsync=off " +
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=400";
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=1000";
         try
         {
             await RunToolCheckedAsync("pg_ctl", ["-D", DataDirectory, "-l", LogFile, "-w", "-t", "30", "-o", options, "start"], ct);
@@ -157,7 +157,8 @@ public sealed class PostgresCluster : IAsyncDisposable
             Username = "postgres",
             Database = database,
             Pooling = pooling,
-            MaxPoolSize = 250,
+            // Tests run in parallel, each with pools of its own; small pools keep the sum under max_connections.
+            MaxPoolSize = 50,
             Timeout = 30,
             IncludeErrorDetail = true,
             // Every test leaves a pool behind for its own database; idle connections must not pile up to max_connections.

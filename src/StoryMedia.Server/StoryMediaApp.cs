@@ -10,6 +10,7 @@ using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
 using StoryMedia.Stories;
+using StoryMedia.Videos;
 
 namespace StoryMedia;
 
@@ -58,6 +59,7 @@ public static class StoryMediaApp
         services.AddSingleton<MediaStore>();
         services.AddImageProviders(configuration);
         services.AddSingleton<IJobExecutor, ImageJobExecutor>();
+        services.AddVideoJobs(configuration);
 
         builder.AddStoryMediaAuth();
         return builder;
@@ -79,6 +81,7 @@ public static class StoryMediaApp
 
         app.MapStories();
         app.MapJobs(JobRoutes.Image);
+        app.MapJobs(JobRoutes.Video);
         app.MapMedia();
         if (app.Environment.IsDevelopment())
         {

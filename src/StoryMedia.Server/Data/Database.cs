@@ -19,6 +19,9 @@ public abstract class Database
     /// <summary>Appended to a claim's inner SELECT so that concurrent claimers skip each other's rows.</summary>
     public abstract string SkipLocked { get; }
 
+    /// <summary>Appended to a SELECT inside a write transaction to lock the rows it reads until the commit.</summary>
+    public abstract string LockRows { get; }
+
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>A transaction that writes; on SQLite it takes the write lock up front so a read never has to upgrade.</summary>

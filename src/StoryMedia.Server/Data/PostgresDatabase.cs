@@ -9,6 +9,9 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource) : Database
 
     public override string SkipLocked => "for update skip locked";
 
+    // Weaker than FOR UPDATE: it does not block other transactions' foreign-key checks on the row.
+    public override string LockRows => "for no key update";
+
     public NpgsqlDataSource DataSource => dataSource;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>

@@ -17,6 +17,9 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
 
     public override string SkipLocked => "";
 
+    // A write transaction already holds the database's single write lock.
+    public override string LockRows => "";
+
     public string ConnectionString => connectionString;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)

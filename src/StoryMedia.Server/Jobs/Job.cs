@@ -47,6 +47,12 @@ public abstract record StartOutcome
 
     public sealed record AlreadyRunning(Job Job) : StartOutcome;
 
+    /// <summary>A job of another kind is processing for the story and this one must wait for it (a video for an image job).</summary>
+    public sealed record BlockedBy(Job Job) : StartOutcome;
+
+    /// <summary>A video needs an image for every scene; these scene positions have none.</summary>
+    public sealed record ImagesMissing(IReadOnlyList<int> ScenePositions) : StartOutcome;
+
     public sealed record StoryNotFound : StartOutcome;
 }
 

@@ -12,6 +12,8 @@ public sealed record JobRoutes(JobKind Kind, string Generate, string Clear, stri
     public static readonly JobRoutes Image = new(JobKind.Image, "/api/generate_images", "/api/clear_image_job", "/api/image_jobs", "Image generation");
 
     public static readonly JobRoutes Video = new(JobKind.Video, "/api/generate_video", "/api/clear_video_job", "/api/video_jobs", "Video generation");
+
+    public static JobRoutes Of(JobKind kind) => kind == JobKind.Image ? Image : Video;
 }
 
 public static class JobApi
@@ -84,6 +86,22 @@ public static class JobApi
                             $"its last heartbeat was {Durations.Describe(now - running.HeartbeatAt)} ago. " +
                             $"If it is stuck, clear it with POST {names.Clear} and try again.",
                     extensions: new Dictionary<string, object?> { ["job"] = JobView.Of(running) });
+            case StartOutcome.BlockedBy { Job: var blocking }:
+                var other = JobRoutes.Of(blocking.Kind);
+                var since = time.GetUtcNow() - blocking.StartedAt;
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status409Conflict,
+                    title: $"{other.Activity} is in progress for this story.",
+                    detail: $"A video is made from the story's images, and a job that replaces them started {Durations.Describe(since)} ago " +
+                            $"and is at {blocking.Progress} %. Wait until it finishes, or clear it with POST {other.Clear}, and try again.",
+                    extensions: new Dictionary<string, object?> { [$"{blocking.Kind.ToString().ToLowerInvariant()}_job"] = JobView.Of(blocking) });
+            case StartOutcome.ImagesMissing { ScenePositions: var missing }:
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status422UnprocessableEntity,
+                    title: "Some scenes have no image yet.",
+                    detail: $"A video shows every scene's image, and {(missing.Count == 1 ? "scene" : "scenes")} {string.Join(", ", missing)} " +
+                            $"{(missing.Count == 1 ? "has" : "have")} none. Generate the story's images first (POST {JobRoutes.Image.Generate}).",
+                    extensions: new Dictionary<string, object?> { ["scenes_without_image"] = missing });
             default:
                 return Problems.StoryNotFound(storyId);
         }

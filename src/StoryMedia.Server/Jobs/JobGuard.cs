@@ -30,6 +30,9 @@ public sealed class JobGuard(JobStore store, RunningJobs running, IOptions<JobOp
             case StartOutcome.AlreadyRunning conflict:
                 logger.LogInformation("Refused a second {Kind} job for story {StoryId}: job {JobId} is processing", kind, job.StoryId, conflict.Job.Id);
                 break;
+            case StartOutcome.BlockedBy blocked:
+                logger.LogInformation("Refused a {Kind} job for story {StoryId}: {OtherKind} job {JobId} is processing", kind, job.StoryId, blocked.Job.Kind, blocked.Job.Id);
+                break;
         }
         return outcome;
     }

@@ -2,10 +2,11 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// Every statement of the job guard, for one kind of job. The same SQL runs on PostgreSQL and SQLite;
-/// the only dialect difference is the claim's row locking (<paramref name="skipLocked"/>).
-/// Worker writes are fenced: they match only while the job is processing under the same worker and attempt.
+/// the only dialect differences are row locking: the claim's (<paramref name="skipLocked"/>) and the start's
+/// (<paramref name="lockRows"/>). Worker writes are fenced: they match only while the job is processing under the
+/// same worker and attempt.
 /// </summary>
-internal sealed class JobSql(JobKind kind, string skipLocked)
+internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows)
 {
     public const string Columns =
         "id, story_id, user_id, status, progress, error, started_at, completed_at, created_at, " +
@@ -23,6 +24,12 @@ internal sealed class JobSql(JobKind kind, string skipLocked)
     };
 
     public const string StoryOwned = "select 1 from stories where id = @story_id and user_id = @user_id";
+
+    /// <summary>
+    /// The user's story, locked until the start commits: starts of either kind for one story take turns, so the
+    /// cross-kind rule (no video while an image job runs) reads a state no other start is changing.
+    /// </summary>
+    public string LockStory => $"{StoryOwned} {lockRows}";
 
     /// <summary>Stale means silent: no heartbeat since @stale_before, however long the job has run.</summary>
     public string ClearStale => $"""
@@ -118,5 +125,28 @@ internal sealed class JobSql(JobKind kind, string skipLocked)
            set image_key = (select js.image_key from image_generation_job_scenes js
                              where js.job_id = @job_id and js.scene_id = scenes.id)
          where id in (select scene_id from image_generation_job_scenes where job_id = @job_id)
+        """;
+
+    // Video jobs: the scenes' images as they were when the job started, and the video it made, which replaces
+    // the story's video only when the job completes.
+    public const string ScenesWithoutImage =
+        "select position from scenes where story_id = @story_id and image_key is null order by position";
+
+    public const string SnapshotSceneImages = """
+        insert into video_generation_job_scenes (job_id, scene_id, position, image_key)
+        select @job_id, id, position, image_key from scenes where story_id = @story_id
+        """;
+
+    public const string SceneImagesOfVideoJob =
+        "select position, image_key from video_generation_job_scenes where job_id = @job_id order by position";
+
+    public const string RecordVideo = "update video_generation_jobs set video_key = @video_key where " + Fence;
+
+    public const string VideoOfJob = "select video_key from video_generation_jobs where id = @job_id";
+
+    public const string PublishVideo = """
+        update stories
+           set video_key = (select video_key from video_generation_jobs where id = @job_id)
+         where id = (select story_id from video_generation_jobs where id = @job_id and video_key is not null)
         """;
 }

@@ -11,11 +11,15 @@ namespace StoryMedia.Jobs;
 public sealed class JobStore(Database database)
 {
     private readonly FrozenDictionary<JobKind, JobSql> sql = Enum.GetValues<JobKind>()
-        .ToFrozenDictionary(kind => kind, kind => new JobSql(kind, database.SkipLocked));
+        .ToFrozenDictionary(kind => kind, kind => new JobSql(kind, database.SkipLocked, database.LockRows));
 
     public Database Database => database;
 
-    /// <summary>One transaction: clear this story's stale job, then insert unless another job is processing.</summary>
+    /// <summary>
+    /// One transaction: clear this story's stale job, then insert unless another job is processing. A video
+    /// job also needs every scene to have an image and no image job processing; it keeps the scenes' images of
+    /// this moment. A refused start changes nothing.
+    /// </summary>
     public async Task<StartOutcome> StartAsync(JobKind kind, NewJob job, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
         var q = sql[kind];
@@ -23,17 +27,27 @@ public sealed class JobStore(Database database)
         for (var attempt = 0; ; attempt++)
         {
             await using var scope = await database.BeginWriteAsync(cancellationToken);
-            if (!await ExistsAsync(scope, JobSql.StoryOwned, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId)))
+            if (!await ExistsAsync(scope, q.LockStory, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId)))
             {
                 return new StartOutcome.StoryNotFound();
             }
             var stale = await SingleAsync(scope, kind, q.ClearStale, cancellationToken,
                 ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError));
+            if (kind == JobKind.Video && await RefuseVideoAsync(scope, job.StoryId, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
             var started = await SingleAsync(scope, kind, q.Insert, cancellationToken,
                 ("id", Guid.CreateVersion7(now)), ("story_id", job.StoryId), ("user_id", job.UserId), ("now", now),
                 ("style", job.Style), ("instructions", job.Instructions));
             if (started is not null)
             {
+                if (kind == JobKind.Video)
+                {
+                    await using var snapshot = database.Command(scope.Connection, JobSql.SnapshotSceneImages, scope.Transaction,
+                        ("job_id", started.Id), ("story_id", job.StoryId));
+                    await snapshot.ExecuteNonQueryAsync(cancellationToken);
+                }
                 await scope.CommitAsync(cancellationToken);
                 return new StartOutcome.Started(started, stale);
             }
@@ -44,6 +58,30 @@ public sealed class JobStore(Database database)
                 return running is null ? new StartOutcome.StoryNotFound() : new StartOutcome.AlreadyRunning(running);
             }
         }
+    }
+
+    /// <summary>
+    /// Why a video job may not start now: one is already running, an image job is about to change the scenes'
+    /// images, or a scene has no image to show. Runs under the story's lock, after this kind's stale job is cleared.
+    /// </summary>
+    private async Task<StartOutcome?> RefuseVideoAsync(WriteScope scope, Guid storyId, CancellationToken cancellationToken)
+    {
+        if (await SingleAsync(scope, JobKind.Video, sql[JobKind.Video].Running, cancellationToken, ("story_id", storyId)) is { } video)
+        {
+            return new StartOutcome.AlreadyRunning(video);
+        }
+        if (await SingleAsync(scope, JobKind.Image, sql[JobKind.Image].Running, cancellationToken, ("story_id", storyId)) is { } images)
+        {
+            return new StartOutcome.BlockedBy(images);
+        }
+        await using var command = database.Command(scope.Connection, JobSql.ScenesWithoutImage, scope.Transaction, ("story_id", storyId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var missing = new List<int>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            missing.Add(reader.GetInt32(0));
+        }
+        return missing.Count == 0 ? null : new StartOutcome.ImagesMissing(missing);
     }
 
     public async Task<ClearOutcome> ClearAsync(JobKind kind, Guid storyId, Guid userId, string error, DateTimeOffset now, CancellationToken cancellationToken)
@@ -120,9 +158,9 @@ public sealed class JobStore(Database database)
                 return false;
             }
         }
-        if (lease.Kind == JobKind.Image)
+        var publishing = lease.Kind == JobKind.Image ? JobSql.PublishSceneImages : JobSql.PublishVideo;
+        await using (var publish = database.Command(scope.Connection, publishing, scope.Transaction, ("job_id", lease.JobId)))
         {
-            await using var publish = database.Command(scope.Connection, JobSql.PublishSceneImages, scope.Transaction, ("job_id", lease.JobId));
             await publish.ExecuteNonQueryAsync(cancellationToken);
         }
         await scope.CommitAsync(cancellationToken);
@@ -144,6 +182,32 @@ public sealed class JobStore(Database database)
             images[reader.GetGuid(0)] = reader.GetString(1);
         }
         return images;
+    }
+
+    /// <summary>Records the finished video of a video job; the story shows it once the job completes.</summary>
+    public Task<bool> RecordVideoAsync(JobLease lease, string videoKey, CancellationToken cancellationToken) =>
+        FencedAsync(lease, JobSql.RecordVideo, cancellationToken, ("video_key", videoKey));
+
+    /// <summary>The video an earlier attempt of this job finished, if any, so a resumed job does not render it again.</summary>
+    public async Task<string?> VideoOfJobAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.Command(connection, JobSql.VideoOfJob, null, ("job_id", jobId));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
+    }
+
+    /// <summary>The scenes' images as they were when the video job started, in scene order.</summary>
+    public async Task<IReadOnlyList<SceneImage>> VideoScenesAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.Command(connection, JobSql.SceneImagesOfVideoJob, null, ("job_id", jobId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var scenes = new List<SceneImage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            scenes.Add(new SceneImage(reader.GetInt32(0), reader.GetString(1)));
+        }
+        return scenes;
     }
 
     private static (string, object?)[] LeaseParameters(JobLease lease) =>
@@ -210,3 +274,5 @@ public sealed class JobStore(Database database)
 }
 
 public sealed record ClaimResult(Job? Claimed, IReadOnlyList<Job> Exhausted);
+
+public sealed record SceneImage(int Position, string ImageKey);

@@ -11,11 +11,12 @@ public sealed record SceneInput(string? Text);
 
 public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl);
 
-public sealed record StoryView(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes)
+public sealed record StoryView(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes, string? VideoUrl)
 {
     public static StoryView Of(Story story) => new(
         story.Id, story.Title, story.Style, story.CreatedAt,
-        [.. story.Scenes.Select(s => new SceneView(s.Id, s.Position, s.Text, s.ImageKey is null ? null : MediaStore.UrlOf(s.ImageKey)))]);
+        [.. story.Scenes.Select(s => new SceneView(s.Id, s.Position, s.Text, s.ImageKey is null ? null : MediaStore.UrlOf(s.ImageKey)))],
+        story.VideoKey is null ? null : MediaStore.UrlOf(story.VideoKey));
 }
 
 public static class StoryApi

@@ -13,13 +13,13 @@ public sealed class StoryStore(Database database)
         "insert into scenes (id, story_id, position, text) values (@id, @story_id, @position, @text)";
 
     private const string SelectOwned =
-        "select id, user_id, title, style, created_at from stories where id = @story_id and user_id = @user_id";
+        "select id, user_id, title, style, created_at, video_key from stories where id = @story_id and user_id = @user_id";
 
     private const string SelectById =
-        "select id, user_id, title, style, created_at from stories where id = @story_id";
+        "select id, user_id, title, style, created_at, video_key from stories where id = @story_id";
 
     private const string SelectNewestOwned = """
-        select id, user_id, title, style, created_at from stories
+        select id, user_id, title, style, created_at, video_key from stories
          where user_id = @user_id
          order by created_at desc
          limit @limit
@@ -71,19 +71,20 @@ public sealed class StoryStore(Database database)
 
     private async Task<IReadOnlyList<Story>> ReadStoriesAsync(DbConnection connection, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        var headers = new List<(Guid Id, Guid UserId, string Title, string Style, DateTimeOffset CreatedAt)>();
+        var headers = new List<(Guid Id, Guid UserId, string Title, string Style, DateTimeOffset CreatedAt, string? VideoKey)>();
         await using (var command = database.Command(connection, sql, null, parameters))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                headers.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4)));
+                headers.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
+                    reader.IsDBNull(5) ? null : reader.GetString(5)));
             }
         }
         var stories = new List<Story>(headers.Count);
         foreach (var h in headers)
         {
-            stories.Add(new Story(h.Id, h.UserId, h.Title, h.Style, h.CreatedAt, await ReadScenesAsync(connection, h.Id, cancellationToken)));
+            stories.Add(new Story(h.Id, h.UserId, h.Title, h.Style, h.CreatedAt, await ReadScenesAsync(connection, h.Id, cancellationToken), h.VideoKey));
         }
         return stories;
     }

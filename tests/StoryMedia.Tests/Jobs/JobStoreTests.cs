@@ -1,9 +1,10 @@
 using StoryMedia.Jobs;
+using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
 
 namespace StoryMedia.Tests.Jobs;
 
-/// <summary>The guard's storage, one suite run against both databases. Times are passed in, so nothing sleeps.</summary>
+/// <summary>The guard's storage, one suite run against both databases and both kinds of job. Times are passed in, so nothing sleeps.</summary>
 public sealed class JobStoreTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -13,49 +14,79 @@ public sealed class JobStoreTests
 
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
 
-    private Task<StartOutcome> StartAsync(Stores stores, Guid storyId, DateTimeOffset now, TimeSpan? staleAfter = null) =>
-        stores.Jobs.StartAsync(JobKind.Image, new NewJob(storyId, user, null, null), now, now - (staleAfter ?? TimeSpan.FromMinutes(5)), "stale", None);
+    public static TheoryData<string, JobKind> ProvidersAndKinds => new()
+    {
+        { Backend.Sqlite, JobKind.Image },
+        { Backend.Sqlite, JobKind.Video },
+        { Backend.Postgres, JobKind.Image },
+        { Backend.Postgres, JobKind.Video },
+    };
+
+    private Task<StartOutcome> StartAsync(Stores stores, JobKind kind, Guid storyId, DateTimeOffset now, TimeSpan? staleAfter = null) =>
+        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - (staleAfter ?? TimeSpan.FromMinutes(5)), "stale", None);
+
+    /// <summary>A story a job of this kind can start on: a video needs an image in every scene.</summary>
+    private Task<Story> StoryForAsync(Stores stores, JobKind kind, int scenes = 3) =>
+        kind == JobKind.Video ? stores.NewIllustratedStoryAsync(user, scenes) : stores.NewStoryAsync(user, scenes);
+
+    /// <summary>A worker's fenced output write: a scene's image for an image job, the video for a video job.</summary>
+    private static Task<bool> RecordOutputAsync(Stores stores, JobLease lease, Scene scene, string key) =>
+        lease.Kind == JobKind.Image
+            ? stores.Jobs.RecordSceneImageAsync(lease, scene.Id, key, None)
+            : stores.Jobs.RecordVideoAsync(lease, key, None);
+
+    private static async Task<IReadOnlyList<string>> RecordedOutputsAsync(Stores stores, Job job) =>
+        job.Kind == JobKind.Image
+            ? [.. (await stores.Jobs.SceneImagesAsync(job.Id, None)).Values]
+            : await stores.Jobs.VideoOfJobAsync(job.Id, None) is { } video ? [video] : [];
+
+    /// <summary>Every media key the story shows: its scenes' images and its video.</summary>
+    private async Task<IReadOnlyList<string?>> ShownAsync(Stores stores, Guid storyId)
+    {
+        var story = (await stores.Stories.GetAsync(storyId, user, None))!;
+        return [.. story.Scenes.Select(s => s.ImageKey), story.VideoKey];
+    }
 
     private static JobLease LeaseOf(Job job) => new(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_second_start_for_the_same_story_is_refused_with_the_running_job(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_second_start_for_the_same_story_is_refused_with_the_running_job(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
+        var story = await StoryForAsync(stores, kind);
 
-        var first = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
-        var second = Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, story.Id, t0.AddSeconds(1)));
+        var first = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+        var second = Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, kind, story.Id, t0.AddSeconds(1)));
 
         Assert.Equal(first.Job.Id, second.Job.Id);
         Assert.Equal(JobStatus.Processing, first.Job.Status);
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_story_of_another_user_cannot_be_started_or_cleared(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_story_of_another_user_cannot_be_started_or_cleared(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(Guid.NewGuid());
 
-        Assert.IsType<StartOutcome.StoryNotFound>(await StartAsync(stores, story.Id, t0));
-        Assert.IsType<ClearOutcome.StoryNotFound>(await stores.Jobs.ClearAsync(JobKind.Image, story.Id, user, "x", t0, None));
-        Assert.Null(await stores.Jobs.ListAsync(JobKind.Image, story.Id, user, 10, None));
+        Assert.IsType<StartOutcome.StoryNotFound>(await StartAsync(stores, kind, story.Id, t0));
+        Assert.IsType<ClearOutcome.StoryNotFound>(await stores.Jobs.ClearAsync(kind, story.Id, user, "x", t0, None));
+        Assert.Null(await stores.Jobs.ListAsync(kind, story.Id, user, 10, None));
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task Concurrent_starts_on_one_story_have_exactly_one_winner(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task Concurrent_starts_on_one_story_have_exactly_one_winner(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
+        var story = await StoryForAsync(stores, kind);
 
         using var gate = new ManualResetEventSlim();
         var starts = Enumerable.Range(0, 100).Select(_ => Task.Run(async () =>
         {
             gate.Wait();
-            return await StartAsync(stores, story.Id, t0);
+            return await StartAsync(stores, kind, story.Id, t0);
         })).ToList();
         gate.Set();
         var outcomes = await Task.WhenAll(starts);
@@ -66,82 +97,83 @@ public sealed class JobStoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_silent_job_is_cleared_by_the_next_start_once_stale_and_not_before(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_silent_job_is_cleared_by_the_next_start_once_stale_and_not_before(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
+        var story = await StoryForAsync(stores, kind);
         var staleAfter = TimeSpan.FromMinutes(5);
-        var old = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0)).Job;
+        var old = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0)).Job;
 
-        Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, story.Id, t0 + staleAfter - TimeSpan.FromSeconds(1), staleAfter));
-        var started = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0 + staleAfter + TimeSpan.FromSeconds(1), staleAfter));
+        Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, kind, story.Id, t0 + staleAfter - TimeSpan.FromSeconds(1), staleAfter));
+        var started = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0 + staleAfter + TimeSpan.FromSeconds(1), staleAfter));
 
         Assert.Equal(old.Id, started.ClearedStale?.Id);
-        var cleared = await stores.Jobs.GetAsync(JobKind.Image, old.Id, user, None);
+        var cleared = await stores.Jobs.GetAsync(kind, old.Id, user, None);
         Assert.Equal(JobStatus.Failed, cleared!.Status);
         Assert.Equal("stale", cleared.Error);
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_job_that_keeps_heartbeating_is_never_stale_however_long_it_runs(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_job_that_keeps_heartbeating_is_never_stale_however_long_it_runs(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
+        var story = await StoryForAsync(stores, kind);
         var staleAfter = TimeSpan.FromMinutes(5);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
-        var job = (await stores.Jobs.ClaimAsync(JobKind.Image, "w1", t0, Lease, 3, None)).Claimed!;
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+        var job = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
 
         for (var minute = 1; minute <= 30; minute++)
         {
             var now = t0.AddMinutes(minute);
             Assert.True(await stores.Jobs.HeartbeatAsync(LeaseOf(job), minute, now, now + Lease, None));
-            Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, story.Id, now.AddSeconds(10), staleAfter));
+            Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, kind, story.Id, now.AddSeconds(10), staleAfter));
         }
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_cleared_job_fences_out_its_worker(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_cleared_job_fences_out_its_worker(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
-        var job = (await stores.Jobs.ClaimAsync(JobKind.Image, "w1", t0, Lease, 3, None)).Claimed!;
+        var story = await StoryForAsync(stores, kind);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+        var job = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
         var lease = LeaseOf(job);
-        Assert.True(await stores.Jobs.RecordSceneImageAsync(lease, story.Scenes[0].Id, "a.png", None));
+        var shown = await ShownAsync(stores, story.Id);
+        Assert.True(await RecordOutputAsync(stores, lease, story.Scenes[0], "a.png"));
 
-        var cleared = Assert.IsType<ClearOutcome.Cleared>(await stores.Jobs.ClearAsync(JobKind.Image, story.Id, user, "cleared", t0.AddSeconds(1), None));
+        var cleared = Assert.IsType<ClearOutcome.Cleared>(await stores.Jobs.ClearAsync(kind, story.Id, user, "cleared", t0.AddSeconds(1), None));
         Assert.Equal(job.Id, cleared.Job?.Id);
 
         Assert.False(await stores.Jobs.HeartbeatAsync(lease, 50, t0.AddSeconds(2), t0.AddSeconds(32), None));
-        Assert.False(await stores.Jobs.RecordSceneImageAsync(lease, story.Scenes[1].Id, "b.png", None));
+        Assert.False(await RecordOutputAsync(stores, lease, story.Scenes[1], "b.png"));
         Assert.False(await stores.Jobs.CompleteAsync(lease, t0.AddSeconds(3), None));
         Assert.False(await stores.Jobs.FailAsync(lease, "late", t0.AddSeconds(3), None));
-        var after = await stores.Jobs.GetAsync(JobKind.Image, job.Id, user, None);
+        var after = await stores.Jobs.GetAsync(kind, job.Id, user, None);
         Assert.Equal((JobStatus.Failed, "cleared"), (after!.Status, after.Error));
-        Assert.All((await stores.Stories.GetAsync(story.Id, user, None))!.Scenes, s => Assert.Null(s.ImageKey));
+        Assert.Equal(shown, await ShownAsync(stores, story.Id));
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_worker_whose_lease_ran_out_is_fenced_out_by_the_worker_that_took_over(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_worker_whose_lease_ran_out_is_fenced_out_by_the_worker_that_took_over(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
-        var first = (await stores.Jobs.ClaimAsync(JobKind.Image, "w1", t0, Lease, 3, None)).Claimed!;
-        Assert.True(await stores.Jobs.RecordSceneImageAsync(LeaseOf(first), story.Scenes[0].Id, "first.png", None));
+        var story = await StoryForAsync(stores, kind);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+        var first = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        Assert.True(await RecordOutputAsync(stores, LeaseOf(first), story.Scenes[0], "first.png"));
 
-        Assert.Null((await stores.Jobs.ClaimAsync(JobKind.Image, "w2", t0 + Lease - TimeSpan.FromSeconds(1), Lease, 3, None)).Claimed);
-        var second = (await stores.Jobs.ClaimAsync(JobKind.Image, "w2", t0 + Lease + TimeSpan.FromSeconds(1), Lease, 3, None)).Claimed!;
+        Assert.Null((await stores.Jobs.ClaimAsync(kind, "w2", t0 + Lease - TimeSpan.FromSeconds(1), Lease, 3, None)).Claimed);
+        var second = (await stores.Jobs.ClaimAsync(kind, "w2", t0 + Lease + TimeSpan.FromSeconds(1), Lease, 3, None)).Claimed!;
 
         Assert.Equal((first.Id, 2, "w2"), (second.Id, second.Attempts, second.WorkerId));
         Assert.False(await stores.Jobs.HeartbeatAsync(LeaseOf(first), 90, t0.AddMinutes(1), t0.AddMinutes(2), None));
-        Assert.False(await stores.Jobs.RecordSceneImageAsync(LeaseOf(first), story.Scenes[1].Id, "zombie.png", None));
+        Assert.False(await RecordOutputAsync(stores, LeaseOf(first), story.Scenes[1], "zombie.png"));
         Assert.False(await stores.Jobs.CompleteAsync(LeaseOf(first), t0.AddMinutes(1), None));
-        Assert.Equal(["first.png"], (await stores.Jobs.SceneImagesAsync(first.Id, None)).Values);
+        Assert.Equal(["first.png"], await RecordedOutputsAsync(stores, first));
     }
 
     [Theory]
@@ -150,7 +182,7 @@ public sealed class JobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0));
         var lease = LeaseOf((await stores.Jobs.ClaimAsync(JobKind.Image, "w1", t0, Lease, 3, None)).Claimed!);
         foreach (var scene in story.Scenes)
         {
@@ -165,24 +197,24 @@ public sealed class JobStoreTests
         var job = await stores.Jobs.GetAsync(JobKind.Image, lease.JobId, user, None);
         Assert.Equal((JobStatus.Completed, 100), (job!.Status, job.Progress));
         Assert.False(await stores.Jobs.FailAsync(lease, "after the fact", t0.AddSeconds(6), None));
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0.AddSeconds(7)));
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0.AddSeconds(7)));
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_job_whose_workers_keep_dying_fails_with_the_reason_after_max_attempts(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_job_whose_workers_keep_dying_fails_with_the_reason_after_max_attempts(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
-        var started = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
+        var story = await StoryForAsync(stores, kind);
+        var started = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
         var now = t0;
         for (var attempt = 1; attempt <= 2; attempt++)
         {
-            Assert.Equal(attempt, (await stores.Jobs.ClaimAsync(JobKind.Image, $"w{attempt}", now, Lease, 2, None)).Claimed!.Attempts);
+            Assert.Equal(attempt, (await stores.Jobs.ClaimAsync(kind, $"w{attempt}", now, Lease, 2, None)).Claimed!.Attempts);
             now += Lease + TimeSpan.FromSeconds(1);
         }
 
-        var last = await stores.Jobs.ClaimAsync(JobKind.Image, "w3", now, Lease, 2, None);
+        var last = await stores.Jobs.ClaimAsync(kind, "w3", now, Lease, 2, None);
 
         Assert.Null(last.Claimed);
         var failed = Assert.Single(last.Exhausted);
@@ -192,33 +224,33 @@ public sealed class JobStoreTests
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task A_released_job_is_claimed_again_at_once(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_released_job_is_claimed_again_at_once(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        var story = await stores.NewStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
-        var first = (await stores.Jobs.ClaimAsync(JobKind.Image, "w1", t0, Lease, 3, None)).Claimed!;
+        var story = await StoryForAsync(stores, kind);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+        var first = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
 
         Assert.True(await stores.Jobs.ReleaseAsync(LeaseOf(first), None));
-        var second = (await stores.Jobs.ClaimAsync(JobKind.Image, "w2", t0.AddSeconds(1), Lease, 3, None)).Claimed!;
+        var second = (await stores.Jobs.ClaimAsync(kind, "w2", t0.AddSeconds(1), Lease, 3, None)).Claimed!;
 
         Assert.Equal((first.Id, 2), (second.Id, second.Attempts));
     }
 
     [Theory]
-    [MemberData(nameof(Providers))]
-    public async Task Concurrent_claimers_never_hold_the_same_job(string provider)
+    [MemberData(nameof(ProvidersAndKinds))]
+    public async Task Concurrent_claimers_never_hold_the_same_job(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         for (var i = 0; i < 20; i++)
         {
-            var story = await stores.NewStoryAsync(user, scenes: 1);
-            Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
+            var story = await StoryForAsync(stores, kind, scenes: 1);
+            Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
         }
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
-            Task.Run(() => stores.Jobs.ClaimAsync(JobKind.Image, $"w{i}", t0, Lease, 3, None))));
+            Task.Run(() => stores.Jobs.ClaimAsync(kind, $"w{i}", t0, Lease, 3, None))));
 
         var claimed = claims.Select(c => c.Claimed).OfType<Job>().ToList();
         Assert.Equal(20, claimed.Count);

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using StoryMedia.Jobs;
+using StoryMedia.Stories;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Videos;
+
+/// <summary>Video jobs over HTTP with real ffmpeg: tiny frames and short scenes keep each render to a second or two.</summary>
+public sealed class VideoApiTests
+{
+    private readonly Guid user = Guid.NewGuid();
+
+    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null) => new()
+    {
+        ["Media:Path"] = media,
+        ["Video:Width"] = "160",
+        ["Video:Height"] = "90",
+        ["Video:FrameRate"] = "25",
+        ["Video:SecondsPerScene"] = secondsPerScene.ToString(CultureInfo.InvariantCulture),
+        ["Video:CrossfadeSeconds"] = "0.4",
+        ["Images:Builtin:DelayPerImage"] = imageDelay,
+    };
+
+    [Fact]
+    public async Task A_video_is_an_h264_mp4_lasting_scenes_times_seconds_at_the_configured_size()
+    {
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), Settings(TempDirectory.Create("media")));
+        using var client = service.Client(user);
+        var story = await IllustratedStoryAsync(client, scenes: 3);
+
+        var job = await StartVideoAsync(client, story.Id);
+        var done = await WaitForVideoJobAsync(client, job.Id, j => j.Status != JobStatus.Processing);
+
+        Assert.Equal((JobStatus.Completed, 100, null), (done.Status, done.Progress, done.Error));
+        var videoUrl = (await client.GetStoryAsync(story.Id)).VideoUrl;
+        Assert.NotNull(videoUrl);
+        using var video = await client.GetAsync(new Uri(videoUrl, UriKind.Relative));
+        Assert.Equal("video/mp4", video.Content.Headers.ContentType?.MediaType);
+        var file = Path.Combine(TempDirectory.Create("probe"), "video.mp4");
+        await File.WriteAllBytesAsync(file, await video.Content.ReadAsByteArrayAsync());
+        var probe = await ProbeAsync(file);
+        Assert.Equal(("h264", "yuv420p", 160, 90), (probe.Codec, probe.PixelFormat, probe.Width, probe.Height));
+        Assert.InRange(probe.Duration, 3 - 0.2, 3 + 0.2);
+        Assert.Equal([job.Id], (await client.GetFromJsonAsync<JobView[]>($"/api/video_jobs?story_id={story.Id}", Api.Json))!.Select(j => j.Id));
+        Assert.Contains("event: completed", await client.GetStringAsync(new Uri($"/api/video_jobs/{job.Id}/events", UriKind.Relative)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clearing_a_running_video_job_kills_ffmpeg_and_leaves_the_previous_video_in_place()
+    {
+        var backend = await Backend.CreateAsync(Backend.Postgres);
+        var media = TempDirectory.Create("media");
+        StoryView story;
+        string previous;
+        await using (var quick = await ServiceInstance.StartAsync(backend, Settings(media)))
+        {
+            using var first = quick.Client(user);
+            story = await IllustratedStoryAsync(first, scenes: 2);
+            var made = await StartVideoAsync(first, story.Id);
+            Assert.Equal(JobStatus.Completed, (await WaitForVideoJobAsync(first, made.Id, j => j.Status != JobStatus.Processing)).Status);
+            previous = (await first.GetStoryAsync(story.Id)).VideoUrl!;
+        }
+        // Ten minutes of video: ffmpeg is certainly still at work when the job is cleared.
+        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 300));
+        using var client = slow.Client(user);
+        var job = await StartVideoAsync(client, story.Id);
+        await WaitForVideoJobAsync(client, job.Id, j => j.Progress > 0 || j.Status != JobStatus.Processing, TimeSpan.FromSeconds(60));
+        var ffmpeg = Assert.Single(FfmpegProcessesWritingTo(media));
+
+        using var clear = await client.PostAsJsonAsync("/api/clear_video_job", new { story_id = story.Id }, Api.Json);
+        Assert.Equal(HttpStatusCode.OK, clear.StatusCode);
+
+        await WaitUntilAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), $"ffmpeg {ffmpeg} is still running after the clear");
+        await WaitUntilAsync(() => Directory.GetFiles(media, "*.tmp").Length == 0, "the cleared job's temporary file is still there");
+        var cleared = await GetVideoJobAsync(client, job.Id);
+        Assert.Equal((JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Status, cleared.Error));
+        Assert.Equal(previous, (await client.GetStoryAsync(story.Id)).VideoUrl);
+        using var stillThere = await client.GetAsync(new Uri(previous, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, stillThere.StatusCode);
+    }
+
+    [Fact]
+    public async Task Generate_video_is_refused_while_images_are_generating_and_until_every_scene_has_an_image()
+    {
+        var settings = Settings(TempDirectory.Create("media"), imageDelay: "00:01:00");
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings);
+        using var client = service.Client(user);
+        var story = await client.CreateStoryAsync(scenes: 3);
+        var images = await client.StartAsync(story.Id);
+
+        using (var busy = await client.GenerateAsync(story.Id, "video"))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, busy.StatusCode);
+            var problem = await busy.ProblemAsync();
+            Assert.Equal("Image generation is in progress for this story.", problem.GetProperty("title").GetString());
+            Assert.Equal(images.Id, problem.GetProperty("image_job").GetProperty("id").GetGuid());
+            Assert.Contains("/api/clear_image_job", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        await client.ClearAsync(story.Id);
+        using var missing = await client.GenerateAsync(story.Id, "video");
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.StatusCode);
+        var missingProblem = await missing.ProblemAsync();
+        Assert.Equal([1, 2, 3], missingProblem.GetProperty("scenes_without_image").EnumerateArray().Select(p => p.GetInt32()));
+        Assert.Contains("scenes 1, 2, 3 have none", missingProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Empty((await client.GetFromJsonAsync<JobView[]>($"/api/video_jobs?story_id={story.Id}", Api.Json))!);
+    }
+
+    private static async Task<StoryView> IllustratedStoryAsync(HttpClient client, int scenes)
+    {
+        var story = await client.CreateStoryAsync(scenes);
+        var images = await client.StartAsync(story.Id);
+        Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync(images.Id)).Status);
+        return await client.GetStoryAsync(story.Id);
+    }
+
+    private static async Task<JobView> StartVideoAsync(HttpClient client, Guid storyId)
+    {
+        using var response = await client.GenerateAsync(storyId, "video");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JobView>(Api.Json))!;
+    }
+
+    private static async Task<JobView> GetVideoJobAsync(HttpClient client, Guid jobId) =>
+        (await client.GetFromJsonAsync<JobView>($"/api/video_jobs/{jobId}", Api.Json))!;
+
+    private static async Task<JobView> WaitForVideoJobAsync(HttpClient client, Guid jobId, Func<JobView, bool> done, TimeSpan? timeout = null)
+    {
+        JobView job = null!;
+        await WaitUntilAsync(async () => done(job = await GetVideoJobAsync(client, jobId)), $"video job {jobId} did not reach the expected state", timeout);
+        return job;
+    }
+
+    private static Task WaitUntilAsync(Func<bool> condition, string failure) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), failure);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, failure);
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The ffmpeg processes on this machine whose arguments name a file under <paramref name="directory"/>.</summary>
+    private static List<int> FfmpegProcessesWritingTo(string directory)
+    {
+        var found = new List<int>();
+        foreach (var entry in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(entry), out var pid))
+            {
+                continue;
+            }
+            string[] arguments;
+            try
+            {
+                arguments = Encoding.UTF8.GetString(File.ReadAllBytes(Path.Combine(entry, "cmdline"))).Split('\0');
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+            if (Path.GetFileName(arguments[0]) == "ffmpeg" && arguments.Any(a => a.StartsWith(directory, StringComparison.Ordinal)))
+            {
+                found.Add(pid);
+            }
+        }
+        return found;
+    }
+
+    private sealed record Probe(string Codec, string PixelFormat, int Width, int Height, double Duration);
+
+    private static async Task<Probe> ProbeAsync(string file)
+    {
+        var start = new ProcessStartInfo("ffprobe") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,pix_fmt,width,height:format=duration", "-of", "json", file })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"ffprobe failed: {await errors}");
+        using var json = JsonDocument.Parse(await output);
+        var stream = json.RootElement.GetProperty("streams")[0];
+        return new Probe(
+            stream.GetProperty("codec_name").GetString()!,
+            stream.GetProperty("pix_fmt").GetString()!,
+            stream.GetProperty("width").GetInt32(),
+            stream.GetProperty("height").GetInt32(),
+            double.Parse(json.RootElement.GetProperty("format").GetProperty("duration").GetString()!, CultureInfo.InvariantCulture));
+    }
+}

@@ -1,0 +1,115 @@
+using StoryMedia.Jobs;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Videos;
+
+/// <summary>What video jobs add to the guard, on both databases: the cross-kind rule, the images a video is made from, publishing.</summary>
+public sealed class VideoJobStoreTests
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly Guid user = Guid.NewGuid();
+    private readonly DateTimeOffset t0 = new(2026, 11, 29, 12, 0, 0, TimeSpan.Zero);
+
+    public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
+
+    private Task<StartOutcome> StartAsync(Stores stores, JobKind kind, Guid storyId, DateTimeOffset now) =>
+        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", None);
+
+    private static async Task<JobLease> ClaimAsync(Stores stores, JobKind kind, DateTimeOffset now)
+    {
+        var job = (await stores.Jobs.ClaimAsync(kind, "w1", now, Lease, 3, None)).Claimed!;
+        return new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_video_cannot_start_while_an_image_job_is_processing_for_the_story(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewIllustratedStoryAsync(user);
+        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0)).Job;
+
+        var refused = Assert.IsType<StartOutcome.BlockedBy>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(1)));
+
+        Assert.Equal((images.Id, JobKind.Image), (refused.Job.Id, refused.Job.Kind));
+        Assert.Empty((await stores.Jobs.ListAsync(JobKind.Video, story.Id, user, 10, None))!);
+        await stores.Jobs.ClearAsync(JobKind.Image, story.Id, user, "cleared", t0.AddSeconds(2), None);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(3)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task An_image_job_may_start_while_a_video_runs_and_the_video_keeps_the_images_it_started_with(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewIllustratedStoryAsync(user);
+        var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0)).Job;
+
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0.AddSeconds(1)));
+        var images = await ClaimAsync(stores, JobKind.Image, t0.AddSeconds(1));
+        foreach (var scene in story.Scenes)
+        {
+            Assert.True(await stores.Jobs.RecordSceneImageAsync(images, scene.Id, $"new-{scene.Position}.png", None));
+        }
+        Assert.True(await stores.Jobs.CompleteAsync(images, t0.AddSeconds(2), None));
+
+        Assert.Equal(["new-1.png", "new-2.png", "new-3.png"], (await stores.Stories.GetAsync(story.Id, user, None))!.Scenes.Select(s => s.ImageKey));
+        Assert.Equal(
+            [new SceneImage(1, "scene-1.png"), new SceneImage(2, "scene-2.png"), new SceneImage(3, "scene-3.png")],
+            await stores.Jobs.VideoScenesAsync(video.Id, None));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_video_cannot_start_until_every_scene_has_an_image(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewStoryAsync(user);
+
+        var refused = Assert.IsType<StartOutcome.ImagesMissing>(await StartAsync(stores, JobKind.Video, story.Id, t0));
+
+        Assert.Equal([1, 2, 3], refused.ScenePositions);
+        Assert.Empty((await stores.Jobs.ListAsync(JobKind.Video, story.Id, user, 10, None))!);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task Completing_publishes_the_video_and_a_cleared_job_leaves_it_in_place(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewIllustratedStoryAsync(user);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0));
+        var first = await ClaimAsync(stores, JobKind.Video, t0);
+        Assert.True(await stores.Jobs.RecordVideoAsync(first, "first.mp4", None));
+        Assert.Null((await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+
+        Assert.True(await stores.Jobs.CompleteAsync(first, t0.AddSeconds(1), None));
+        Assert.Equal("first.mp4", (await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(2)));
+        var second = await ClaimAsync(stores, JobKind.Video, t0.AddSeconds(2));
+        Assert.True(await stores.Jobs.RecordVideoAsync(second, "second.mp4", None));
+        await stores.Jobs.ClearAsync(JobKind.Video, story.Id, user, "cleared", t0.AddSeconds(3), None);
+
+        Assert.False(await stores.Jobs.CompleteAsync(second, t0.AddSeconds(4), None));
+        Assert.Equal("first.mp4", (await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_video_job_that_made_no_video_does_not_erase_the_story_s_video(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewIllustratedStoryAsync(user);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0));
+        var first = await ClaimAsync(stores, JobKind.Video, t0);
+        Assert.True(await stores.Jobs.RecordVideoAsync(first, "first.mp4", None));
+        Assert.True(await stores.Jobs.CompleteAsync(first, t0.AddSeconds(1), None));
+
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(2)));
+        Assert.True(await stores.Jobs.CompleteAsync(await ClaimAsync(stores, JobKind.Video, t0.AddSeconds(2)), t0.AddSeconds(3), None));
+
+        Assert.Equal("first.mp4", (await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+    }
+}

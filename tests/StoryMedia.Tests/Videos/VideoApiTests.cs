@@ -15,11 +15,11 @@ public sealed class VideoApiTests
 {
     private readonly Guid user = Guid.NewGuid();
 
-    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null) => new()
+    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null, int width = 160) => new()
     {
         ["Media:Path"] = media,
-        ["Video:Width"] = "160",
-        ["Video:Height"] = "90",
+        ["Video:Width"] = width.ToString(CultureInfo.InvariantCulture),
+        ["Video:Height"] = (width * 9 / 16).ToString(CultureInfo.InvariantCulture),
         ["Video:FrameRate"] = "25",
         ["Video:SecondsPerScene"] = secondsPerScene.ToString(CultureInfo.InvariantCulture),
         ["Video:CrossfadeSeconds"] = "0.4",
@@ -65,8 +65,8 @@ public sealed class VideoApiTests
             Assert.Equal(JobStatus.Completed, (await WaitForVideoJobAsync(first, made.Id, j => j.Status != JobStatus.Processing)).Status);
             previous = (await first.GetStoryAsync(story.Id)).VideoUrl!;
         }
-        // Ten minutes of video: ffmpeg is certainly still at work when the job is cleared.
-        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 300));
+        // Twenty minutes of 640x360 video take minutes to render: ffmpeg is certainly still at work when the job is cleared.
+        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 600, width: 640));
         using var client = slow.Client(user);
         var job = await StartVideoAsync(client, story.Id);
         await WaitForVideoJobAsync(client, job.Id, j => j.Progress > 0 || j.Status != JobStatus.Processing, TimeSpan.FromSeconds(60));
@@ -75,7 +75,7 @@ public sealed class VideoApiTests
         using var clear = await client.PostAsJsonAsync("/api/clear_video_job", new { story_id = story.Id }, Api.Json);
         Assert.Equal(HttpStatusCode.OK, clear.StatusCode);
 
-        await WaitUntilAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), $"ffmpeg {ffmpeg} is still running after the clear");
+        await WaitUntilAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), $"ffmpeg {ffmpeg} is still running after the clear", TimeSpan.FromSeconds(10));
         await WaitUntilAsync(() => Directory.GetFiles(media, "*.tmp").Length == 0, "the cleared job's temporary file is still there");
         var cleared = await GetVideoJobAsync(client, job.Id);
         Assert.Equal((JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Status, cleared.Error));
@@ -137,8 +137,8 @@ public sealed class VideoApiTests
         return job;
     }
 
-    private static Task WaitUntilAsync(Func<bool> condition, string failure) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), failure);
+    private static Task WaitUntilAsync(Func<bool> condition, string failure, TimeSpan? timeout = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), failure, timeout);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure, TimeSpan? timeout = null)
     {

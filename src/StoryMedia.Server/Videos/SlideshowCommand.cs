@@ -31,7 +31,7 @@ public sealed class SlideshowCommand
         ArgumentOutOfRangeException.ThrowIfZero(images.Count);
         var fps = options.FrameRate;
         var sceneFrames = Math.Max(1, (int)Math.Round(options.SecondsPerScene * fps));
-        var fadeFrames = Math.Clamp((int)Math.Round(options.CrossfadeSeconds * fps), 1, sceneFrames - 1);
+        var fadeFrames = Math.Clamp((int)Math.Round(options.CrossfadeSeconds * fps), 1, Math.Max(1, sceneFrames - 1));
         var (w, h) = (options.Width, options.Height);
 
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y" };

@@ -31,6 +31,9 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows)
     /// </summary>
     public string LockStory => $"{StoryOwned} {lockRows}";
 
+    /// <summary>The job's story, locked by a completion that publishes to it, in the same order as starts take their locks.</summary>
+    public string LockStoryOfJob => $"select 1 from stories where id = @story_id {lockRows}";
+
     /// <summary>Stale means silent: no heartbeat since @stale_before, however long the job has run.</summary>
     public string ClearStale => $"""
         update {Table}

@@ -151,6 +151,13 @@ public sealed class JobStore(Database database)
     {
         var q = sql[lease.Kind];
         await using var scope = await database.BeginWriteAsync(cancellationToken);
+        if (lease.Kind == JobKind.Video)
+        {
+            // A start locks the story before it clears a stale job of it; publishing a video to the story locks it
+            // before touching the job too, so that the two cannot deadlock.
+            await using var lockStory = database.Command(scope.Connection, q.LockStoryOfJob, scope.Transaction, ("story_id", lease.StoryId));
+            await lockStory.ExecuteScalarAsync(cancellationToken);
+        }
         await using (var complete = database.Command(scope.Connection, q.Complete, scope.Transaction, [.. LeaseParameters(lease), ("now", now)]))
         {
             if (await complete.ExecuteNonQueryAsync(cancellationToken) != 1)

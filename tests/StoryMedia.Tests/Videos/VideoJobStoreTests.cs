@@ -79,21 +79,19 @@ public sealed class VideoJobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0));
-        var first = await ClaimAsync(stores, JobKind.Video, t0);
+        var first = await StartAndClaimVideoAsync(stores, story.Id, t0);
         Assert.True(await stores.Jobs.RecordVideoAsync(first, "first.mp4", None));
-        Assert.Null((await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+        Assert.Null(await VideoKeyAsync(stores, story.Id));
 
         Assert.True(await stores.Jobs.CompleteAsync(first, t0.AddSeconds(1), None));
-        Assert.Equal("first.mp4", (await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+        Assert.Equal("first.mp4", await VideoKeyAsync(stores, story.Id));
 
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(2)));
-        var second = await ClaimAsync(stores, JobKind.Video, t0.AddSeconds(2));
+        var second = await StartAndClaimVideoAsync(stores, story.Id, t0.AddSeconds(2));
         Assert.True(await stores.Jobs.RecordVideoAsync(second, "second.mp4", None));
         await stores.Jobs.ClearAsync(JobKind.Video, story.Id, user, "cleared", t0.AddSeconds(3), None);
 
         Assert.False(await stores.Jobs.CompleteAsync(second, t0.AddSeconds(4), None));
-        Assert.Equal("first.mp4", (await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+        Assert.Equal("first.mp4", await VideoKeyAsync(stores, story.Id));
     }
 
     [Theory]
@@ -102,14 +100,22 @@ public sealed class VideoJobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0));
-        var first = await ClaimAsync(stores, JobKind.Video, t0);
+        var first = await StartAndClaimVideoAsync(stores, story.Id, t0);
         Assert.True(await stores.Jobs.RecordVideoAsync(first, "first.mp4", None));
         Assert.True(await stores.Jobs.CompleteAsync(first, t0.AddSeconds(1), None));
 
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(2)));
-        Assert.True(await stores.Jobs.CompleteAsync(await ClaimAsync(stores, JobKind.Video, t0.AddSeconds(2)), t0.AddSeconds(3), None));
+        var empty = await StartAndClaimVideoAsync(stores, story.Id, t0.AddSeconds(2));
+        Assert.True(await stores.Jobs.CompleteAsync(empty, t0.AddSeconds(3), None));
 
-        Assert.Equal("first.mp4", (await stores.Stories.GetAsync(story.Id, user, None))!.VideoKey);
+        Assert.Equal("first.mp4", await VideoKeyAsync(stores, story.Id));
     }
+
+    private async Task<JobLease> StartAndClaimVideoAsync(Stores stores, Guid storyId, DateTimeOffset now)
+    {
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, storyId, now));
+        return await ClaimAsync(stores, JobKind.Video, now);
+    }
+
+    private async Task<string?> VideoKeyAsync(Stores stores, Guid storyId) =>
+        (await stores.Stories.GetAsync(storyId, user, None))!.VideoKey;
 }

@@ -110,6 +110,40 @@ public sealed class VideoJobStoreTests
         Assert.Equal("first.mp4", await VideoKeyAsync(stores, story.Id));
     }
 
+    [Fact]
+    public async Task On_postgres_the_video_jobs_table_has_the_image_jobs_columns_indexes_and_row_level_security()
+    {
+        await using var stores = await Stores.CreateAsync(Backend.Postgres);
+
+        async Task<List<string>> ListAsync(string sql, string table)
+        {
+            await using var connection = await stores.Database.OpenAsync(None);
+            await using var command = stores.Database.Command(connection, sql, null, ("table", table));
+            await using var reader = await command.ExecuteReaderAsync(None);
+            var rows = new List<string>();
+            while (await reader.ReadAsync(None))
+            {
+                rows.Add(reader.GetString(0));
+            }
+            return rows;
+        }
+        const string Columns = "select column_name || ' ' || data_type || ' ' || is_nullable from information_schema.columns where table_name = @table";
+        // Index and policy definitions name their own table; with the kind blanked out the two tables' compare equal.
+        const string Indexes = "select replace(replace(indexdef, 'video', 'KIND'), 'image', 'KIND') from pg_indexes where tablename = @table";
+        const string Policies = """
+            select replace(replace(cmd || ' ' || coalesce(qual, '') || ' ' || coalesce(with_check, ''), 'video', 'KIND'), 'image', 'KIND')
+              from pg_policies where tablename = @table
+            """;
+        const string Secured = "select relrowsecurity::text from pg_class where relname = @table";
+
+        var imageColumns = await ListAsync(Columns, "image_generation_jobs");
+        Assert.Equal([.. imageColumns.Append("video_key text YES").Order()], (await ListAsync(Columns, "video_generation_jobs")).Order());
+        Assert.Equal((await ListAsync(Indexes, "image_generation_jobs")).Order(), (await ListAsync(Indexes, "video_generation_jobs")).Order());
+        Assert.Equal((await ListAsync(Policies, "image_generation_jobs")).Order(), (await ListAsync(Policies, "video_generation_jobs")).Order());
+        Assert.Equal(["true"], await ListAsync(Secured, "video_generation_jobs"));
+        Assert.Equal(["true"], await ListAsync(Secured, "video_generation_job_scenes"));
+    }
+
     private async Task<JobLease> StartAndClaimVideoAsync(Stores stores, Guid storyId, DateTimeOffset now)
     {
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, storyId, now));

@@ -8,9 +8,13 @@ using StoryMedia.Auth;
 using StoryMedia.Data;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
+using StoryMedia.Http;
 using StoryMedia.Media;
+using StoryMedia.Operations;
 using StoryMedia.Stories;
 using StoryMedia.Videos;
+using Microsoft.AspNetCore.Http.Timeouts;
+using Scalar.AspNetCore;
 
 namespace StoryMedia;
 
@@ -41,6 +45,17 @@ public static class StoryMediaApp
             }
         });
 
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        // No request outlives this, even when the database hangs instead of refusing; event streams opt out.
+        services.AddRequestTimeouts(o => o.DefaultPolicy = new RequestTimeoutPolicy
+        {
+            Timeout = configuration.GetValue("Limits:RequestTimeout", TimeSpan.FromSeconds(30)),
+            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+        });
+        services.AddOpenApi();
+        services.AddStoryMediaHealthChecks();
+        builder.AddStoryMediaTelemetry();
+
         services.AddSingleton(CreateDatabase(configuration, builder.Environment));
         services.AddSingleton<Migrator>();
         services.AddSingleton<StoryStore>();
@@ -54,6 +69,9 @@ public static class StoryMediaApp
         services.AddSingleton<JobEvents>();
         services.AddSingleton<JobWorker>();
         services.AddHostedService<JobRunner>();
+        // The host must wait for running jobs' shutdown grace and their hand-back before it gives up on them.
+        services.AddOptions<HostOptions>().Configure<IOptions<JobOptions>>((host, jobs) =>
+            host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (jobs.Value.ShutdownGrace + TimeSpan.FromSeconds(10)).Ticks)));
 
         services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"));
         services.AddSingleton<MediaStore>();
@@ -70,22 +88,29 @@ public static class StoryMediaApp
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
-            // A client's malformed request is answered, not logged as a server error.
-            SuppressDiagnosticsCallback = ctx => ctx.Exception is BadHttpRequestException,
+            // A client's malformed request is answered, not logged as a server error; an unavailable database
+            // (answered 503 by DatabaseUnavailableHandler) is logged there as a warning.
+            SuppressDiagnosticsCallback = ctx => ctx.Exception is BadHttpRequestException || DatabaseFaults.IsUnavailable(ctx.Exception),
         });
         app.UseStatusCodePages();
+        app.UseRequestTimeouts();
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
 
-        app.MapStories();
-        app.MapJobs(JobRoutes.Image);
-        app.MapJobs(JobRoutes.Video);
+        // Every API route can answer 401 without a valid token and 503 while the database is away.
+        foreach (var api in new[] { app.MapStories(), app.MapJobs(JobRoutes.Image), app.MapJobs(JobRoutes.Video) })
+        {
+            api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        }
         app.MapMedia();
+        app.MapStoryMediaHealth();
+        app.MapOpenApi();
         if (app.Environment.IsDevelopment())
         {
             app.MapDevTokens();
+            app.MapScalarApiReference();
         }
         return app;
     }

@@ -33,7 +33,12 @@ public static class DevTokenApi
         {
             return invalid!;
         }
-        var now = time.GetUtcNow();
+        return TypedResults.Ok(Create(key, userId, time.GetUtcNow()));
+    }
+
+    /// <summary>A twelve-hour token for the user, as the route and the <c>token</c> command hand it out.</summary>
+    public static DevTokenResponse Create(JwtSigningKey key, Guid userId, DateTimeOffset now)
+    {
         var expires = now.AddHours(12);
         var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -44,6 +49,6 @@ public static class DevTokenApi
             Expires = expires.UtcDateTime,
             SigningCredentials = new SigningCredentials(key.Key, SecurityAlgorithms.HmacSha256),
         });
-        return TypedResults.Ok(new DevTokenResponse(token, userId, expires));
+        return new DevTokenResponse(token, userId, expires);
     }
 }

@@ -54,6 +54,23 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
         }
     }
 
+    /// <summary>Migrations not yet applied to the database (all of them when it was never migrated).</summary>
+    public async Task<IReadOnlyList<string>> PendingAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        HashSet<string> applied;
+        try
+        {
+            applied = await AppliedAsync(connection, cancellationToken);
+        }
+        catch (DbException ex) when (!DatabaseFaults.IsUnavailable(ex))
+        {
+            // No schema_migrations table yet.
+            applied = [];
+        }
+        return [.. Pending(applied).Select(m => m.Version)];
+    }
+
     /// <summary>The dialect's migrations, ordered by their number, as embedded in this assembly.</summary>
     public IEnumerable<(string Version, string Sql)> All()
     {

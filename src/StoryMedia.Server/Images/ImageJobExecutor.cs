@@ -1,5 +1,6 @@
 using StoryMedia.Jobs;
 using StoryMedia.Media;
+using StoryMedia.Operations;
 using StoryMedia.Stories;
 
 namespace StoryMedia.Images;
@@ -9,7 +10,8 @@ namespace StoryMedia.Images;
 /// at once as the provider allows (one by one for the built-in renderer, in order). Each image is stored and
 /// recorded against the job; the scenes show it only once the job completes.
 /// </summary>
-public sealed class ImageJobExecutor(StoryStore stories, JobStore jobs, MediaStore media, IImageProvider provider) : IJobExecutor
+public sealed class ImageJobExecutor(
+    StoryStore stories, JobStore jobs, MediaStore media, IImageProvider provider, StoryMediaTelemetry telemetry, TimeProvider time) : IJobExecutor
 {
     public JobKind Kind => JobKind.Image;
 
@@ -31,8 +33,9 @@ public sealed class ImageJobExecutor(StoryStore stories, JobStore jobs, MediaSto
             var request = new ImageRequest(
                 scene.Id, scene.Position, total, scene.Text, style, job.Instructions,
                 ScenePrompts.Compose(style, job.Instructions, scene.Text));
+            var sceneStarted = time.GetTimestamp();
             var image = await GenerateAsync(request, token);
-            var key = await media.SaveAsync(image.Bytes, image.ContentType, token);
+            var key = await SaveAsync(image, scene.Position, token);
             context.EnsureStillOurs(await jobs.RecordSceneImageAsync(context.Lease, scene.Id, key, token));
             await reporting.WaitAsync(token);
             try
@@ -43,6 +46,7 @@ public sealed class ImageJobExecutor(StoryStore stories, JobStore jobs, MediaSto
             {
                 reporting.Release();
             }
+            telemetry.SceneDone(Kind, time.GetElapsedTime(sceneStarted));
         });
     }
 
@@ -55,6 +59,21 @@ public sealed class ImageJobExecutor(StoryStore stories, JobStore jobs, MediaSto
         catch (ImageProviderException ex)
         {
             throw new JobFailedException($"Scene {request.Position}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Stores one image; a storage that refuses the write fails the job with a reason a person can act on.</summary>
+    private async Task<string> SaveAsync(GeneratedImage image, int position, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await media.SaveAsync(image.Bytes, image.ContentType, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new JobFailedException(
+                $"Could not store the image of scene {position}: the media storage refused the write ({ex.Message}). " +
+                "The story keeps its current images; try again once the storage is writable and has space.", ex);
         }
     }
 }

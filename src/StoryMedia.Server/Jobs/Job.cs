@@ -39,7 +39,8 @@ public sealed record Job(
 /// <summary>What a worker holds while it runs a job: every write it makes is fenced on all of it.</summary>
 public sealed record JobLease(JobKind Kind, Guid JobId, Guid StoryId, string WorkerId, int Attempt);
 
-public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions);
+/// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
+public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null);
 
 public abstract record StartOutcome
 {

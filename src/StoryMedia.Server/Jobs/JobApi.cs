@@ -31,27 +31,36 @@ public static class JobApi
         group.MapPost(names.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
                 GenerateAsync(names, body, user, guard, options.Value, time, http, ct))
             .WithName($"Generate{prefix}")
-            .WithSummary($"Starts a {names.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.");
+            .WithSummary($"Starts a {names.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapPost(names.Clear, (ClearRequest? body, ClaimsPrincipal user, JobGuard guard, CancellationToken ct) =>
                 ClearAsync(kind, body, user, guard, ct))
             .WithName($"Clear{prefix}Job")
-            .WithSummary("Marks the story's processing job failed and stops its worker.");
+            .WithSummary("Marks the story's processing job failed and stops its worker.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet(names.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
                 ListAsync(kind, story_id, user, store, ct))
             .WithName($"List{prefix}Jobs")
-            .WithSummary("The story's jobs, newest first.");
+            .WithSummary("The story's jobs, newest first.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet($"{names.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
                 GetAsync(kind, id, user, store, ct))
             .WithName($"Get{prefix}Job")
-            .WithSummary("One job.");
+            .WithSummary("One job.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         group.MapGet($"{names.Collection}/{{id:guid}}/events", (Guid id, ClaimsPrincipal user, JobEvents events, CancellationToken ct) =>
                 events.StreamAsync(kind, id, user.UserId(), ct))
             .WithName($"Watch{prefix}Job")
-            .WithSummary("The job's progress as Server-Sent Events until it ends, from whichever instance runs it.");
+            .WithSummary("The job's progress as Server-Sent Events until it ends, from whichever instance runs it.")
+            .Produces<JobView>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            // A stream lasts as long as its job, far past the request timeout.
+            .DisableRequestTimeout();
 
         return group;
     }

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using StoryMedia.Operations;
 
 namespace StoryMedia.Jobs;
 
@@ -6,7 +8,8 @@ namespace StoryMedia.Jobs;
 /// Starts and clears jobs for users: at most one processing job of a kind per story, a stale job
 /// cleared on the way, a cleared job's worker stopped.
 /// </summary>
-public sealed class JobGuard(JobStore store, RunningJobs running, IOptions<JobOptions> options, TimeProvider time, ILogger<JobGuard> logger)
+public sealed class JobGuard(
+    JobStore store, RunningJobs running, StoryMediaTelemetry telemetry, IOptions<JobOptions> options, TimeProvider time, ILogger<JobGuard> logger)
 {
     public const string ClearedByUser = "Cleared by the user before it finished.";
 
@@ -15,7 +18,10 @@ public sealed class JobGuard(JobStore store, RunningJobs running, IOptions<JobOp
         var staleAfter = options.Value.StaleAfter;
         var now = time.GetUtcNow();
         var staleError = $"Cleared automatically: no heartbeat for more than {Durations.Describe(staleAfter)}, so the job was considered stuck.";
-        var outcome = await store.StartAsync(kind, job, now, now - staleAfter, staleError, cancellationToken);
+        using var activity = StoryMediaTelemetry.Source.StartActivity($"start {kind} job");
+        activity?.SetTag("storymedia.story_id", job.StoryId);
+        // The worker that claims the job, on any instance, continues this trace.
+        var outcome = await store.StartAsync(kind, job with { TraceParent = Activity.Current?.Id }, now, now - staleAfter, staleError, cancellationToken);
         switch (outcome)
         {
             case StartOutcome.Started started:
@@ -23,12 +29,17 @@ public sealed class JobGuard(JobStore store, RunningJobs running, IOptions<JobOp
                 {
                     logger.LogWarning("Cleared stale {Kind} job {JobId} of story {StoryId}; last heartbeat {HeartbeatAt:o}", kind, stale.Id, stale.StoryId, stale.HeartbeatAt);
                     running.Cancel(stale.Id);
+                    telemetry.ClearedStale(kind);
                 }
+                activity?.SetTag("storymedia.job_id", started.Job.Id);
+                telemetry.Started(kind);
                 logger.LogInformation("Started {Kind} job {JobId} for story {StoryId}", kind, started.Job.Id, job.StoryId);
                 running.NotifyStarted();
                 break;
             case StartOutcome.AlreadyRunning conflict:
                 logger.LogInformation("Refused a second {Kind} job for story {StoryId}: job {JobId} is processing", kind, job.StoryId, conflict.Job.Id);
+                activity?.SetTag("storymedia.job_id", conflict.Job.Id);
+                telemetry.Conflict(kind);
                 break;
             case StartOutcome.BlockedBy blocked:
                 logger.LogInformation("Refused a {Kind} job for story {StoryId}: {OtherKind} job {JobId} is processing", kind, job.StoryId, blocked.Job.Kind, blocked.Job.Id);
@@ -44,6 +55,7 @@ public sealed class JobGuard(JobStore store, RunningJobs running, IOptions<JobOp
         {
             logger.LogInformation("User cleared {Kind} job {JobId} of story {StoryId}", kind, job.Id, storyId);
             running.Cancel(job.Id);
+            telemetry.Cleared(kind);
         }
         return outcome;
     }

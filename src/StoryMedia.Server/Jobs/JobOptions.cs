@@ -18,6 +18,12 @@ public sealed class JobOptions
     /// <summary>Jobs this instance runs at once; 0 makes it an API-only node.</summary>
     public int WorkerConcurrency { get; set; } = 2;
 
+    /// <summary>
+    /// On shutdown (SIGTERM), how long a running job may go on to finish; after that its lease is handed back
+    /// so another instance resumes it at once. The host's shutdown timeout is kept longer than this.
+    /// </summary>
+    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How often an idle worker looks for jobs started on other instances or orphaned by dead workers.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -33,6 +39,7 @@ public sealed class JobOptions
             _ when StaleAfter <= HeartbeatInterval => "Jobs:StaleAfter must be longer than Jobs:HeartbeatInterval.",
             { MaxAttempts: < 1 } => "Jobs:MaxAttempts must be at least 1.",
             { WorkerConcurrency: < 0 } => "Jobs:WorkerConcurrency must be 0 or more.",
+            { ShutdownGrace.Ticks: < 0 } => "Jobs:ShutdownGrace must be 0 or more.",
             { PollInterval.Ticks: <= 0 } or { EventPollInterval.Ticks: <= 0 } => "Jobs:PollInterval and Jobs:EventPollInterval must be positive.",
             _ => "",
         };

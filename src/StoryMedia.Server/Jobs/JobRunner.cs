@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StoryMedia.Operations;
 
 namespace StoryMedia.Jobs;
 
@@ -10,6 +11,7 @@ public sealed class JobRunner(
     JobStore store,
     JobWorker worker,
     RunningJobs running,
+    StoryMediaTelemetry telemetry,
     IOptions<JobOptions> options,
     TimeProvider time,
     ILogger<JobRunner> logger) : BackgroundService
@@ -17,14 +19,21 @@ public sealed class JobRunner(
     /// <summary>Unique per process and per runner, so two instances in one test process never share a lease.</summary>
     public string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var concurrency = options.Value.WorkerConcurrency;
         logger.LogInformation("Job runner {InstanceId} starts {Concurrency} workers", InstanceId, concurrency);
-        return Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", stoppingToken)));
+        // Shutdown stops claiming at once, but running jobs get ShutdownGrace to finish before they are handed back.
+        using var handBack = new CancellationTokenSource(Timeout.InfiniteTimeSpan, time);
+        await using var grace = stoppingToken.Register(() =>
+        {
+            logger.LogInformation("Job runner {InstanceId} stops claiming; running jobs have {Grace} to finish", InstanceId, options.Value.ShutdownGrace);
+            handBack.CancelAfter(options.Value.ShutdownGrace);
+        });
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", handBack.Token, stoppingToken)));
     }
 
-    private async Task WorkAsync(string workerId, CancellationToken stoppingToken)
+    private async Task WorkAsync(string workerId, CancellationToken handBack, CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -34,7 +43,7 @@ public sealed class JobRunner(
             {
                 foreach (var kind in worker.Kinds)
                 {
-                    ranJob |= await ClaimAndRunAsync(kind, workerId, stoppingToken);
+                    ranJob |= await ClaimAndRunAsync(kind, workerId, handBack, stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -52,7 +61,7 @@ public sealed class JobRunner(
         }
     }
 
-    private async Task<bool> ClaimAndRunAsync(JobKind kind, string workerId, CancellationToken stoppingToken)
+    private async Task<bool> ClaimAndRunAsync(JobKind kind, string workerId, CancellationToken handBack, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(kind, workerId, time.GetUtcNow(), o.LeaseDuration, o.MaxAttempts, stoppingToken);
@@ -67,8 +76,9 @@ public sealed class JobRunner(
         if (job.Attempts > 1)
         {
             logger.LogInformation("Worker {WorkerId} took over {Kind} job {JobId} (attempt {Attempt})", workerId, kind, job.Id, job.Attempts);
+            telemetry.TakenOver(kind);
         }
-        await worker.RunAsync(job, workerId, stoppingToken);
+        await worker.RunAsync(job, workerId, handBack);
         return true;
     }
 }

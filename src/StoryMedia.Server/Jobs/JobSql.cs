@@ -152,4 +152,9 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows)
            set video_key = (select video_key from video_generation_jobs where id = @job_id)
          where id = (select story_id from video_generation_jobs where id = @job_id and video_key is not null)
         """;
+
+    // Telemetry: the starting request's trace context, kept apart from the job tables so any kind of job can use it.
+    public const string RecordTraceParent = "insert into job_trace_parents (job_id, trace_parent) values (@job_id, @trace_parent)";
+
+    public const string TraceParentOfJob = "select trace_parent from job_trace_parents where job_id = @job_id";
 }

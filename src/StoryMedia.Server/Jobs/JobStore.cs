@@ -48,6 +48,11 @@ public sealed class JobStore(Database database)
                         ("job_id", started.Id), ("story_id", job.StoryId));
                     await snapshot.ExecuteNonQueryAsync(cancellationToken);
                 }
+                if (job.TraceParent is { } traceParent)
+                {
+                    await using var trace = database.Command(scope.Connection, JobSql.RecordTraceParent, scope.Transaction, ("job_id", started.Id), ("trace_parent", traceParent));
+                    await trace.ExecuteNonQueryAsync(cancellationToken);
+                }
                 await scope.CommitAsync(cancellationToken);
                 return new StartOutcome.Started(started, stale);
             }
@@ -215,6 +220,14 @@ public sealed class JobStore(Database database)
             scenes.Add(new SceneImage(reader.GetInt32(0), reader.GetString(1)));
         }
         return scenes;
+    }
+
+    /// <summary>The W3C trace context of the request that started the job, if it was traced.</summary>
+    public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.Command(connection, JobSql.TraceParentOfJob, null, ("job_id", jobId));
+        return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     private static (string, object?)[] LeaseParameters(JobLease lease) =>

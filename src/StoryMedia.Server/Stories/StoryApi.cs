@@ -32,7 +32,8 @@ public static class StoryApi
         var group = routes.MapGroup("/api/stories").RequireAuthorization().WithTags("Stories");
         group.MapPost("", CreateAsync).WithName("CreateStory").WithSummary("Creates a story from a title, a style and its scenes.");
         group.MapGet("", ListAsync).WithName("ListStories").WithSummary("The user's stories, newest first.");
-        group.MapGet("{id:guid}", GetAsync).WithName("GetStory").WithSummary("A story with its scenes and each scene's current image.");
+        group.MapGet("{id:guid}", GetAsync).WithName("GetStory").WithSummary("A story with its scenes and each scene's current image.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return group;
     }
 

@@ -2,9 +2,14 @@ using Npgsql;
 
 namespace StoryMedia.Tests.Infrastructure;
 
-/// <summary>The image jobs table of a PostgreSQL test database, read directly: what every instance sees.</summary>
+/// <summary>
+/// The image jobs table of a PostgreSQL test database, read directly: what every instance sees. Connections are
+/// not pooled, so a connection killed or a server restarted by the test does not poison the next read.
+/// </summary>
 public sealed class JobTable(string connectionString)
 {
+    private readonly string unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 5 }.ConnectionString;
+
     public sealed record Row(Guid Id, Guid StoryId, string Status, int Progress, int Attempts, string? WorkerId, DateTimeOffset? LeaseExpiresAt, string? Error);
 
     /// <summary>Stories that have more than one processing job: must always be empty.</summary>
@@ -37,7 +42,7 @@ public sealed class JobTable(string connectionString)
 
     public async Task<long> ScalarAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(unpooled);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
@@ -45,7 +50,7 @@ public sealed class JobTable(string connectionString)
 
     private async Task<IReadOnlyList<Row>> QueryAsync(string where, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(unpooled);
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(
             $"select id, story_id, status, progress, attempts, worker_id, lease_expires_at, error from image_generation_jobs {where}", connection);
@@ -81,9 +86,7 @@ public sealed class DoubleProcessingProbe : IAsyncDisposable
 
     private DoubleProcessingProbe(string connectionString)
     {
-        // No pooling: a connection killed by the test must not poison the probe's next check.
-        var unpooled = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
-        loop = Task.Run(() => RunAsync(new JobTable(unpooled)));
+        loop = Task.Run(() => RunAsync(new JobTable(connectionString)));
     }
 
     public long Checks => Interlocked.Read(ref checks);

@@ -25,8 +25,9 @@ public sealed class ShutdownTests
         var backend = await Backend.CreateAsync(Backend.Postgres);
         var table = new JobTable(backend.ConnectionString);
         var settings = Settings(grace: "00:00:00.200");
-        await using var first = await ServerProcess.StartAsync(backend, settings);
-        await using var second = await ServerProcess.StartAsync(backend, settings);
+        var starting = new[] { ServerProcess.StartAsync(backend, settings), ServerProcess.StartAsync(backend, settings) };
+        await using var first = await starting[0];
+        await using var second = await starting[1];
         await using var probe = DoubleProcessingProbe.Start(backend.ConnectionString);
         using var client = first.Client(user);
         var story = await client.CreateStoryAsync(scenes: 8);

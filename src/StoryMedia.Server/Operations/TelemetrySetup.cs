@@ -7,8 +7,9 @@ namespace StoryMedia.Operations;
 
 /// <summary>
 /// OpenTelemetry metrics and traces: the service's own meter and activity source, ASP.NET Core, outgoing HTTP
-/// (image providers) and Npgsql. Exported over OTLP when an endpoint is configured (the standard
-/// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>, or <c>OpenTelemetry:OtlpEndpoint</c>); otherwise collected for in-process listeners only.
+/// (image providers) and Npgsql. Exported over OTLP when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set
+/// (with <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>, <c>OTEL_EXPORTER_OTLP_HEADERS</c> and the rest of the OTEL_* settings);
+/// otherwise nothing is exported and the instruments cost next to nothing.
 /// </summary>
 public static class TelemetrySetup
 {
@@ -26,10 +27,9 @@ public static class TelemetrySetup
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
                 .AddHttpClientInstrumentation());
 
-        var endpoint = builder.Configuration["OpenTelemetry:OtlpEndpoint"] ?? builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
-        if (!string.IsNullOrWhiteSpace(endpoint))
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
-            otel.UseOtlpExporter(OpenTelemetry.Exporter.OtlpExportProtocol.Grpc, new Uri(endpoint));
+            otel.UseOtlpExporter();
         }
         return builder;
     }

@@ -1,0 +1,24 @@
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Operations;
+
+/// <summary>A smoke-sized soak: the full-size run is the benchmark's (docs/benchmarks.md).</summary>
+public sealed class SoakTests(Xunit.Abstractions.ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Under_random_starts_clears_SIGTERMs_and_kill_9s_no_story_ever_has_two_processing_jobs_and_every_job_ends_with_a_reason()
+    {
+        var result = await new SoakDriver(new SoakOptions()).RunAsync();
+        output.WriteLine(result.ToString());
+
+        Assert.True(result.ProbeChecks > 0, result.ToString());
+        Assert.Equal(0, result.ProbeViolations);
+        Assert.Equal(0, result.UnexpectedAnswers);
+        Assert.Equal(0, result.StillProcessing);
+        Assert.Equal(0, result.FailedWithoutReason);
+        Assert.Equal(0, result.ScenesShowingUnpublishedImages);
+        Assert.Equal(result.Sigterms, result.CleanExits);
+        Assert.True(result.Sigterms > 0 && result.Kills > 0, result.ToString());
+        Assert.True(result.Completed > 0, result.ToString());
+    }
+}

@@ -1,20 +1,20 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Scalar.AspNetCore;
 using StoryMedia.Auth;
 using StoryMedia.Data;
+using StoryMedia.Http;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
-using StoryMedia.Http;
 using StoryMedia.Media;
 using StoryMedia.Operations;
 using StoryMedia.Stories;
 using StoryMedia.Videos;
-using Microsoft.AspNetCore.Http.Timeouts;
-using Scalar.AspNetCore;
 
 namespace StoryMedia;
 

@@ -18,7 +18,7 @@ public sealed record SoakOptions
 
     public int ScenesPerStory { get; init; } = 4;
 
-    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Clients sending starts and clears at once.</summary>
     public int Clients { get; init; } = 4;
@@ -94,9 +94,11 @@ public sealed class SoakDriver(SoakOptions options)
     private long cleanExits;
     private long kills;
 
-    public async Task<SoakResult> RunAsync()
+    /// <summary>Runs on <paramref name="backend"/>, or on a PostgreSQL cluster of its own so its connections do not crowd other tests.</summary>
+    public async Task<SoakResult> RunAsync(Backend? backend = null)
     {
-        var backend = await Backend.CreateAsync(Backend.Postgres);
+        await using var cluster = backend is null ? await PostgresCluster.StartAsync() : null;
+        backend ??= new Backend(Backend.Postgres, await cluster!.CreateDatabaseAsync());
         var settings = options.Settings();
         var started = Stopwatch.StartNew();
         try

@@ -3,7 +3,10 @@ using StoryMedia.Tests.Infrastructure;
 
 namespace StoryMedia.Tests.Operations;
 
-/// <summary>Deploys: SIGTERM to a real server process while it runs a job, with another instance on the same database.</summary>
+/// <summary>
+/// Deploys: SIGTERM to a real server process while it runs a job, with another instance on the same database.
+/// Each test has a cluster of its own: server processes keep pools of connections that would crowd the shared one.
+/// </summary>
 public sealed class ShutdownTests
 {
     private readonly Guid user = Guid.NewGuid();
@@ -22,7 +25,8 @@ public sealed class ShutdownTests
     [Fact]
     public async Task A_job_on_an_instance_stopped_with_SIGTERM_is_resumed_by_the_other_instance_at_once_and_completes_once()
     {
-        var backend = await Backend.CreateAsync(Backend.Postgres);
+        await using var cluster = await PostgresCluster.StartAsync();
+        var backend = new Backend(Backend.Postgres, await cluster.CreateDatabaseAsync());
         var table = new JobTable(backend.ConnectionString);
         var settings = Settings(grace: "00:00:00.200");
         var starting = new[] { ServerProcess.StartAsync(backend, settings), ServerProcess.StartAsync(backend, settings) };
@@ -56,7 +60,8 @@ public sealed class ShutdownTests
     [Fact]
     public async Task A_job_that_finishes_within_the_shutdown_grace_completes_on_the_stopping_instance()
     {
-        var backend = await Backend.CreateAsync(Backend.Postgres);
+        await using var cluster = await PostgresCluster.StartAsync();
+        var backend = new Backend(Backend.Postgres, await cluster.CreateDatabaseAsync());
         var table = new JobTable(backend.ConnectionString);
         await using var server = await ServerProcess.StartAsync(backend, Settings(grace: "00:00:30"));
         using var client = server.Client(user);

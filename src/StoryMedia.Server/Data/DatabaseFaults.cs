@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -20,12 +19,12 @@ public static class DatabaseFaults
                 // too many connections, connection failures (class 08).
                 case PostgresException pg:
                     return pg.IsTransient || pg.SqlState is "57P01" or "57P02" or "57P03" or "53300" || pg.SqlState.StartsWith("08", StringComparison.Ordinal);
-                // Anything else Npgsql raises below the SQL level is the connection: refused, reset, timed out.
+                // Anything else Npgsql raises below the SQL level is the connection: refused, reset, timed out,
+                // pool exhausted. (A bare SocketException or TimeoutException is not counted: an image
+                // provider's HTTP call raises those too, and they are no reason to wait for the database.)
                 case NpgsqlException:
                     return true;
                 case SqliteException { SqliteErrorCode: 5 or 6 }:
-                    return true;
-                case SocketException or TimeoutException:
                     return true;
             }
         }

@@ -48,6 +48,9 @@ public sealed class ServiceInstance : IAsyncDisposable
             ["Media:Path"] = Path.Combine(root, "media"),
             ["Jobs:PollInterval"] = "00:00:00.200",
             ["Jobs:EventPollInterval"] = "00:00:00.100",
+            // A disposed test instance hands its running jobs back at once instead of letting them finish;
+            // the shutdown tests set a grace of their own.
+            ["Jobs:ShutdownGrace"] = "00:00:00",
         });
         if (settings is not null)
         {

@@ -9,12 +9,12 @@ namespace StoryMedia.Tests.Browser;
 public sealed class VideoPageTests(BrowserFixture fixture) : PageTests(fixture), IClassFixture<BrowserFixture>
 {
     [Fact]
-    public async Task Generate_video_shows_its_progress_and_then_a_player_whose_video_loads()
+    public async Task Generate_video_shows_its_progress_and_then_a_player_whose_video_loads_on_a_375_pixel_phone()
     {
         const int scenes = 3;
         var story = await Api.CreateStoryAsync(scenes);
         await Api.WaitUntilFinishedAsync((await Api.StartAsync(story.Id)).Id);
-        var ui = new StoryPage((await SignedInPageAsync()).Page, "video");
+        var ui = new StoryPage((await SignedInPageAsync(width: 375, height: 740)).Page, "video");
         await ui.OpenStoryAsync(story.Id);
         await Expect(ui.Player).ToBeHiddenAsync();
 
@@ -44,6 +44,8 @@ public sealed class VideoPageTests(BrowserFixture fixture) : PageTests(fixture),
         Assert.Equal((await Api.GetStoryAsync(story.Id)).VideoUrl, await ui.Player.GetAttributeAsync("src"));
         await Expect(ui.History.Locator(".badge.completed")).ToHaveCountAsync(1);
         await Expect(ui.Generate).ToHaveTextAsync("Generate Video");
+        Assert.False(await ui.Page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth"),
+            "The story page with its video scrolls sideways at 375 px.");
     }
 
     [Fact]

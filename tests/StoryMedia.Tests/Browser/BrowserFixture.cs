@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Playwright;
 using StoryMedia.Auth;
 using StoryMedia.Tests.Infrastructure;
@@ -6,7 +7,8 @@ namespace StoryMedia.Tests.Browser;
 
 /// <summary>
 /// One StoryMedia instance (Development, so the page's development sign-in exists) and one headless Debian
-/// Chromium for a test class. Images take a configured time each, so a job runs long enough to be watched.
+/// Chromium for a test class. Images take a configured time each, so a job runs long enough to be watched;
+/// videos are tiny (160×90, 10 frames a second, a second a scene) so ffmpeg renders one in about a second.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -14,6 +16,9 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     /// <summary>Per image; a 12-scene job runs about 6 s, time enough for a second tab to meet it.</summary>
     public static readonly TimeSpan DelayPerImage = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long each scene is shown in a video; a story's video lasts scenes × this.</summary>
+    public const double SecondsPerScene = 1;
 
     private IPlaywright? playwright;
     private ServiceInstance? instance;
@@ -37,7 +42,16 @@ public sealed class BrowserFixture : IAsyncLifetime
         Assertions.SetDefaultExpectTimeout(30_000);
         instance = await ServiceInstance.StartAsync(
             await Backend.CreateAsync(Backend.Sqlite),
-            new Dictionary<string, string?> { ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString() },
+            new Dictionary<string, string?>
+            {
+                ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString(),
+                ["Video:Width"] = "160",
+                ["Video:Height"] = "90",
+                ["Video:FrameRate"] = "10",
+                ["Video:SecondsPerScene"] = SecondsPerScene.ToString(CultureInfo.InvariantCulture),
+                ["Video:CrossfadeSeconds"] = "0.2",
+                ["Video:Preset"] = "ultrafast",
+            },
             environment: "Development");
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new()

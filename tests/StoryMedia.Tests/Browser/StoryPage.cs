@@ -6,15 +6,15 @@ using static Microsoft.Playwright.Assertions;
 
 namespace StoryMedia.Tests.Browser;
 
-/// <summary>What a test sees and does on the page, named as a writer would.</summary>
-internal sealed class StoryPage(IPage page)
+/// <summary>What a test sees and does on the page, named as a writer would, in one kind's job panel (image or video).</summary>
+internal sealed class StoryPage(IPage page, string kind = "image")
 {
     public const string ConflictSentence = "Image generation already in progress. Clear stuck job?";
 
     public IPage Page => page;
 
-    /// <summary>The image job panel; a story page may carry other kinds of job beside it.</summary>
-    public ILocator Panel => page.Locator(".job-panel[data-kind=image]");
+    /// <summary>This kind's job panel; the story page carries one per kind of job.</summary>
+    public ILocator Panel => page.Locator($".job-panel[data-kind={kind}]");
 
     public ILocator Generate => Panel.Locator("[data-role=start]");
 
@@ -24,13 +24,18 @@ internal sealed class StoryPage(IPage page)
 
     public ILocator ClearStuckJob => Panel.GetByRole(AriaRole.Button, new() { Name = "Clear stuck job…" });
 
-    public ILocator Dialog => page.Locator("dialog[data-role=conflict][data-kind=image]");
+    public ILocator Dialog => page.Locator($"dialog[data-role=conflict][data-kind={kind}]");
 
     public ILocator DialogCancel => Dialog.GetByRole(AriaRole.Button, new() { Name = "Cancel" });
 
     public ILocator DialogConfirm => Dialog.GetByRole(AriaRole.Button, new() { Name = "Clear stuck job and retry" });
 
     public ILocator Notice => page.Locator("#notice");
+
+    /// <summary>The panel's error box (role=alert): refusals the writer can act on.</summary>
+    public ILocator Error => Panel.Locator("[data-role=error]");
+
+    public ILocator Player => page.Locator("video[data-role=player]");
 
     public ILocator History => Panel.Locator("[data-role=history] > li");
 
@@ -72,4 +77,7 @@ internal static class JobHistory
 {
     public static async Task<List<JobView>> ImageJobsAsync(this HttpClient client, Guid storyId) =>
         (await client.GetFromJsonAsync<List<JobView>>($"/api/image_jobs?story_id={storyId}", Api.Json))!;
+
+    public static async Task<List<JobView>> VideoJobsAsync(this HttpClient client, Guid storyId) =>
+        (await client.GetFromJsonAsync<List<JobView>>($"/api/video_jobs?story_id={storyId}", Api.Json))!;
 }

@@ -7,7 +7,7 @@ import { clock, duration, since, when } from './format.js';
 
 const historyShown = 10;
 
-export function createJobPanel({ kind, api, story, onProgress = () => {}, onCompleted = () => {} }) {
+export function createJobPanel({ kind, api, story, content = [], onProgress = () => {}, onCompleted = () => {} }) {
   let currentStory = story;
   let running = null; // the processing job this panel follows
   let shown = null; // the job the progress area describes: running, or the last one that ended here
@@ -75,7 +75,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
   document.body.append(dialog.element);
 
   const element = el('section', { class: 'panel job-panel', 'aria-labelledby': titleId, 'data-kind': kind.key },
-    el('h2', { id: titleId, text: kind.title }), form, errorBox, progressArea, live, history);
+    el('h2', { id: titleId, text: kind.title }), ...content, form, errorBox, progressArea, live, history);
 
   // --- behaviour -------------------------------------------------------------------------------
   function request() {
@@ -99,7 +99,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
         render();
         await offerClear(error.problem.job, error.retryAfterSeconds, opener);
       } else {
-        showError(errorBox, error);
+        showError(errorBox, refusal(error));
       }
     } finally {
       busy = false;
@@ -124,7 +124,7 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
 
   // The seed's dialog: confirming clears the story's processing job and starts a new one.
   async function offerClear(job, retryAfterSeconds, opener) {
-    const confirmed = await dialog.ask(job, retryAfterSeconds, kind.progressText(job, currentStory));
+    const confirmed = await dialog.ask(job, retryAfterSeconds, kind.dialogProgress(job, currentStory));
     if (disposed) return;
     if (!confirmed) {
       // The job keeps running; show it so the page no longer offers a start that would be refused.
@@ -152,6 +152,11 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
       refreshHistory();
       restoreFocus(opener);
     }
+  }
+
+  function refusal(error) {
+    const words = error instanceof ApiError ? kind.refusal?.(error.problem) : null;
+    return words ? new ApiError(error.status, words.title, words.detail, error.problem) : error;
   }
 
   function restoreFocus(opener) {
@@ -250,12 +255,12 @@ export function createJobPanel({ kind, api, story, onProgress = () => {}, onComp
     percent.textContent = `${job.progress} %`;
     statusLabel.textContent = job.status === 'processing' ? kind.runningLabel
       : job.status === 'completed' ? 'Completed' : 'Failed';
-    const doneNow = kind.progressText(job, currentStory);
-    doneText.textContent = doneNow;
-    if (job.status === 'processing' && announcedDone !== doneNow && job.progress > 0) {
-      announce(doneNow);
+    doneText.textContent = kind.progressText(job, currentStory);
+    const milestone = (kind.milestone ?? kind.progressText)(job, currentStory);
+    if (job.status === 'processing' && announcedDone !== milestone && job.progress > 0) {
+      announce(milestone);
     }
-    announcedDone = doneNow;
+    announcedDone = milestone;
     jobError.textContent = job.status === 'failed' ? job.error ?? 'The job failed.' : '';
     show(jobError, job.status === 'failed');
     renderClocks();
@@ -325,7 +330,7 @@ function createConflictDialog(kind) {
     element,
     ask(job, retryAfterSeconds, progressText) {
       started.textContent = `${since(job.started_at)} ago`;
-      progress.textContent = `${job.progress} % · ${progressText}`;
+      progress.textContent = progressText;
       heartbeat.textContent = `${since(job.heartbeat_at)} ago`;
       autoClear.textContent = retryAfterSeconds
         ? `If it stays silent, it is cleared automatically in about ${duration(retryAfterSeconds * 1000)}.`

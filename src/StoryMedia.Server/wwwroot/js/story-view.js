@@ -1,9 +1,9 @@
-// One story: its scenes with their current images, and the panel that generates new ones.
+// One story: its scenes with their current images, the panel that generates new ones, and its video.
 import { ApiError } from './api.js';
-import { el } from './dom.js';
+import { el, show } from './dom.js';
 import { plural, when } from './format.js';
 import { createJobPanel } from './job-panel.js';
-import { imageJobs } from './jobs.js';
+import { imageJobs, videoJobs } from './jobs.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,26 +34,38 @@ export async function renderStory(container, api, storyId) {
     }
   }
 
-  const panel = createJobPanel({
-    kind: imageJobs,
-    api,
-    story,
-    onProgress: markProgress,
-    async onCompleted() {
-      current = await api.get(`/api/stories/${storyId}`);
-      renderStoryBody(current);
-      panel.update(current);
-    },
-  });
+  // The story's video; it changes only when a video job completes.
+  const player = el('video', { controls: true, preload: 'metadata', playsinline: true, width: 768, height: 432,
+    'aria-label': `Video of “${story.title}”`, 'data-role': 'player' });
+  const playerFigure = el('figure', { class: 'player', hidden: true }, player);
+  function renderVideo(s) {
+    show(playerFigure, Boolean(s.video_url));
+    if (s.video_url && player.getAttribute('src') !== s.video_url) player.src = s.video_url;
+  }
+
+  async function refresh() {
+    current = await api.get(`/api/stories/${storyId}`);
+    renderStoryBody(current);
+    renderVideo(current);
+    for (const panel of panels) panel.update(current);
+  }
+
+  const panels = [
+    createJobPanel({ kind: imageJobs, api, story, onProgress: markProgress, onCompleted: refresh }),
+    createJobPanel({ kind: videoJobs, api, story, content: [playerFigure], onCompleted: refresh }),
+  ];
 
   renderStoryBody(story);
+  renderVideo(story);
   container.replaceChildren(
     el('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, el('a', { href: '#/', text: '← All stories' })),
     el('header', { class: 'story-header' }, heading, meta),
     el('div', { class: 'story-layout' },
       el('div', { class: 'story-main' }, scenes),
-      el('aside', { class: 'story-side', 'aria-label': 'Generation' }, panel.element)));
-  return () => panel.dispose();
+      el('aside', { class: 'story-side', 'aria-label': 'Generation' }, ...panels.map((panel) => panel.element))));
+  return () => {
+    for (const panel of panels) panel.dispose();
+  };
 }
 
 function sceneItem(scene) {

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds Release and runs the benchmark: a throwaway PostgreSQL cluster, the server as real child processes, every
+# scenario beside its baseline; writes docs/benchmarks.md. Takes a few minutes on 2 cores.
+#   ./bench.sh            full run, rewrites docs/benchmarks.md
+#   ./bench.sh --smoke    tiny sizes, checks only that every scenario ends correctly
+#   ./bench.sh --out FILE writes the page elsewhere
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 PGGSSENCMODE=disable
+dotnet build StoryMedia.slnx -c Release -nologo -v quiet -clp:NoSummary
+exec dotnet bench/StoryMedia.Bench/bin/Release/net10.0/StoryMedia.Bench.dll "$@"

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using StoryMedia.Jobs;
+using StoryMedia.Stories;
+
+namespace StoryMedia.Bench;
+
+/// <summary>One user's HTTP client for one server instance, with enough pooled connections for a whole burst.</summary>
+public sealed class BenchClient : IDisposable
+{
+    public const string Secret = "storymedia-bench-secret-0123456789abcdef0123456789";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    private readonly HttpClient http;
+
+    public BenchClient(Uri address, Guid user, int connections)
+    {
+        User = user;
+        http = new HttpClient(new SocketsHttpHandler
+        {
+            MaxConnectionsPerServer = connections,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(10),
+        })
+        {
+            BaseAddress = address,
+            Timeout = TimeSpan.FromMinutes(2),
+        };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TokenFor(user));
+    }
+
+    public Guid User { get; }
+
+    /// <summary>A Supabase-shaped token: HS256 with the configured secret, sub = the user, aud = role = authenticated.</summary>
+    public static string TokenFor(Guid user)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Subject = new ClaimsIdentity([new Claim("sub", user.ToString()), new Claim("role", "authenticated")]),
+            Audience = "authenticated",
+            IssuedAt = now,
+            Expires = now.AddHours(6),
+            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(Secret)), SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    public async Task<StoryView> CreateStoryAsync(int scenes, CancellationToken ct)
+    {
+        var body = new
+        {
+            title = "The lighthouse keeper",
+            style = "watercolor",
+            scenes = Enumerable.Range(1, scenes).Select(i => new { text = $"Scene {i}: the keeper climbs the stairs as the storm rolls in over the bay." }),
+        };
+        using var response = await http.PostAsJsonAsync("/api/stories", body, Json, ct);
+        await EnsureAsync(response, HttpStatusCode.Created, ct);
+        return (await response.Content.ReadFromJsonAsync<StoryView>(Json, ct))!;
+    }
+
+    /// <summary>Sends a start and reads the whole answer; the status code is the outcome.</summary>
+    public async Task<(HttpStatusCode Status, JobView? Job)> GenerateAsync(Guid storyId, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync("/api/generate_images", new { story_id = storyId }, Json, ct);
+        var job = response.StatusCode == HttpStatusCode.Accepted ? await response.Content.ReadFromJsonAsync<JobView>(Json, ct) : null;
+        await response.Content.LoadIntoBufferAsync(ct);
+        return (response.StatusCode, job);
+    }
+
+    public async Task<HttpStatusCode> GetStoryStatusAsync(Guid storyId, CancellationToken ct)
+    {
+        using var response = await http.GetAsync($"/api/stories/{storyId}", ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        return response.StatusCode;
+    }
+
+    public async Task<JobView> GetJobAsync(Guid jobId, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<JobView>($"/api/image_jobs/{jobId}", Json, ct))!;
+
+    /// <summary>Opens the pool's connections (and JIT-compiles both sides) before anything is measured.</summary>
+    public Task WarmUpAsync(Guid storyId, int parallel, CancellationToken ct) =>
+        Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => GetStoryStatusAsync(storyId, ct)));
+
+    public void Dispose() => http.Dispose();
+
+    private static async Task EnsureAsync(HttpResponseMessage response, HttpStatusCode expected, CancellationToken ct)
+    {
+        if (response.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}, not {(int)expected}: {await response.Content.ReadAsStringAsync(ct)}");
+        }
+    }
+}

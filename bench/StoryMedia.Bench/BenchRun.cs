@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Npgsql;
+using StoryMedia.Data;
+using StoryMedia.Jobs;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Bench;
+
+/// <summary>Starts the cluster and the server processes, runs every scenario on both backends and fills the report.</summary>
+public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter log)
+{
+    private readonly Stopwatch clock = Stopwatch.StartNew();
+    private readonly Guid user = Guid.NewGuid();
+
+    public async Task<Report> RunAsync(string command, CancellationToken ct)
+    {
+        var serverDll = ServerDll();
+        var work = Directory.CreateTempSubdirectory("storymedia-bench-").FullName;
+        var report = new Report(command, sizes);
+        try
+        {
+            Say("starting a throwaway PostgreSQL cluster");
+            await using var cluster = await PostgresCluster.StartAsync(ct);
+            var api = ServerConnectionString(await cluster.CreateDatabaseAsync("bench_api", ct));
+            var pipeline = ServerConnectionString(await cluster.CreateDatabaseAsync("bench_pipeline", ct));
+            var recovery = ServerConnectionString(await cluster.CreateDatabaseAsync("bench_recovery", ct));
+            var stale = ServerConnectionString(await cluster.CreateDatabaseAsync("bench_stale", ct));
+            var sqliteApi = $"Data Source={Path.Combine(work, "api.db")}";
+            var sqlitePipeline = $"Data Source={Path.Combine(work, "pipeline.db")}";
+
+            var lease = new Dictionary<string, string>
+            {
+                ["Jobs__LeaseDuration"] = Span(sizes.LeaseDuration),
+                ["Jobs__HeartbeatInterval"] = Span(sizes.HeartbeatInterval),
+                ["Jobs__StaleAfter"] = Span(sizes.StaleAfter * 10),
+                ["Images__Builtin__DelayPerImage"] = Span(sizes.RecoveryDelayPerImage),
+            };
+            var silent = new Dictionary<string, string>
+            {
+                ["Jobs__HeartbeatInterval"] = Span(sizes.HeartbeatInterval),
+                ["Jobs__StaleAfter"] = Span(sizes.StaleAfter),
+            };
+            Say($"starting 8 server processes ({serverDll})");
+            await using var servers = await ChildServers.StartAsync(serverDll, work,
+            [
+                ("pg-api-1", Settings("postgres", api, workers: 0)),
+                ("pg-api-2", Settings("postgres", api, workers: 0)),
+                ("pg-pipeline", Settings("postgres", pipeline, workers: 1)),
+                ("pg-recovery-1", Settings("postgres", recovery, workers: 1, lease)),
+                ("pg-recovery-2", Settings("postgres", recovery, workers: 1, lease)),
+                ("pg-stale", Settings("postgres", stale, workers: 0, silent)),
+                ("sqlite-api", Settings("sqlite", sqliteApi, workers: 0)),
+                ("sqlite-pipeline", Settings("sqlite", sqlitePipeline, workers: 1)),
+            ], ct);
+            Say("servers are up");
+
+            var perInstance = sizes.ContentionRequests;
+            using var apiClients = new Clients([.. new[] { servers["pg-api-1"], servers["pg-api-2"] }.Select(s => new BenchClient(s.Address, user, perInstance))]);
+            using var pipelineClient = new BenchClient(servers["pg-pipeline"].Address, user, 4);
+            using var recoveryClient = new BenchClient(servers["pg-recovery-1"].Address, user, 4);
+            using var staleClient = new BenchClient(servers["pg-stale"].Address, user, 4);
+            using var sqliteClients = new Clients([new BenchClient(servers["sqlite-api"].Address, user, perInstance)]);
+            using var sqlitePipelineClient = new BenchClient(servers["sqlite-pipeline"].Address, user, 4);
+
+            await using var apiData = NpgsqlDataSource.Create(api);
+            var postgres = new PostgresDatabase(apiData);
+            await ContentionAsync(report, "PostgreSQL", apiClients.All, "2 instances", ct);
+            Say("naive check-then-insert on PostgreSQL");
+            var naiveData = new NpgsqlConnectionStringBuilder(api) { MaxPoolSize = 150 }.ConnectionString;
+            await using (var naive = NpgsqlDataSource.Create(naiveData))
+            {
+                var rows = await NaiveGuard.RunPostgresAsync(naive, sizes.ContentionRequests, sizes.ContentionRounds, ct);
+                NaiveFigure(report, "PostgreSQL", rows, "150 pooled connections, as many as the two instances' pools allow");
+            }
+
+            Say("pgbench");
+            var (tps, pgbench) = await Throughput.PgbenchAsync(api, work, clients: 8, threads: 2, sizes.ThroughputSeconds, ct);
+            await ThroughputAsync(report, "PostgreSQL", postgres, apiClients.All, tps, $"`{pgbench}`", "pgbench TPS", ct);
+
+            await PipelineAsync(report, "PostgreSQL", pipelineClient, ct);
+
+            Say("recovery: kill -9 of the instance running a job");
+            await using (var recoveryData = NpgsqlDataSource.Create(recovery))
+            {
+                var resumed = await Recovery.KillAsync([servers["pg-recovery-1"], servers["pg-recovery-2"]], recoveryClient, recoveryData, sizes.RecoveryScenes, ct);
+                var limit = (sizes.LeaseDuration + TimeSpan.FromSeconds(1)).TotalSeconds;
+                report.Figures.Add(new("PostgreSQL", "4 recovery", "kill -9 of the worker's instance → another instance claims the job (s)",
+                    Report.Number(resumed, "0.00"), $"LeaseDuration + 1 s = {Report.Number(limit, "0.0")}", Report.Ratio(resumed / limit),
+                    "≤ 1×", resumed <= limit));
+            }
+            Say("recovery: silent job");
+            var cleared = await Recovery.StaleAsync(staleClient, ct);
+            var staleLimit = (sizes.StaleAfter + sizes.HeartbeatInterval).TotalSeconds;
+            report.Figures.Add(new("PostgreSQL", "4 recovery", "silent job's last heartbeat → a start clears it and wins (s)",
+                Report.Number(cleared, "0.00"), $"StaleAfter + HeartbeatInterval = {Report.Number(staleLimit, "0.0")}", Report.Ratio(cleared / staleLimit),
+                "≤ 1×", cleared <= staleLimit));
+
+            using var sqlite = new SqliteDatabase(sqliteApi);
+            await ContentionAsync(report, "SQLite", sqliteClients.All, "1 instance", ct);
+            Say("naive check-then-insert on SQLite");
+            var sqliteRows = await NaiveGuard.RunSqliteAsync($"Data Source={Path.Combine(work, "naive.db")}", sizes.ContentionRequests, sizes.ContentionRounds, ct);
+            NaiveFigure(report, "SQLite", sqliteRows, "one connection per request");
+            Say("raw SQLite inserts");
+            var raw = await Throughput.SqliteInsertsAsync(sqliteApi, TimeSpan.FromSeconds(sizes.ThroughputSeconds), ct);
+            await ThroughputAsync(report, "SQLite", sqlite, sqliteClients.All, raw.PerSecond,
+                "single-row autocommit inserts in a loop on one connection, same file and pragmas", "raw inserts/s", ct);
+            await PipelineAsync(report, "SQLite", sqlitePipelineClient, ct);
+
+            report.Settings = string.Create(CultureInfo.InvariantCulture,
+                $"PostgreSQL runs as a throwaway cluster with fsync=off, synchronous_commit=off, full_page_writes=off (test settings; the same for every figure and baseline). " +
+                $"SQLite runs in WAL mode with synchronous=normal. Servers are separate `dotnet StoryMedia.Server.dll` processes in the Production environment with the shipped logging; " +
+                $"recovery instances use LeaseDuration {sizes.LeaseDuration.TotalSeconds:0.##} s, HeartbeatInterval {sizes.HeartbeatInterval.TotalSeconds:0.##} s, StaleAfter {sizes.StaleAfter.TotalSeconds:0.##} s, PollInterval 1 s (the default).");
+            report.Machine = await Machine.DescribeAsync(api, ct);
+            Say("done");
+            return report;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private async Task ContentionAsync(Report report, string backend, IReadOnlyList<BenchClient> clients, string instances, CancellationToken ct)
+    {
+        Say($"contention on {backend}: {sizes.ContentionRounds} rounds of {sizes.ContentionRequests} starts over {instances}");
+        var result = await Contention.RunAsync(clients, sizes.ContentionRequests, sizes.ContentionRounds, ct);
+        if (result.WinnersPerRound.Any(w => w != 1))
+        {
+            throw new BenchFailedException($"{backend}: winners per round were {string.Join(", ", result.WinnersPerRound)}; the guard must let exactly one start win.");
+        }
+        var scenario = $"1 contention ({instances})";
+        report.Figures.Add(new(backend, scenario, $"winners per round of {result.Requests} simultaneous starts on one story",
+            string.Join(", ", result.WinnersPerRound), "", "", "exactly 1", true));
+        var p50 = result.Conflicts.Percentile(50);
+        var p99 = result.Conflicts.Percentile(99);
+        var get50 = result.Reads.Percentile(50);
+        var get99 = result.Reads.Percentile(99);
+        report.Figures.Add(new(backend, scenario, $"409 latency p50 ({result.Conflicts.Count} answers)", Latencies.Ms(p50),
+            $"GET /api/stories/{{id}} p50 {Latencies.Ms(get50)}", Report.Ratio(p50 / get50), "", null));
+        report.Figures.Add(new(backend, scenario, "409 latency p99", Latencies.Ms(p99),
+            $"GET /api/stories/{{id}} p99 {Latencies.Ms(get99)}", Report.Ratio(p99 / get99), "≤ 2×", p99 <= 2 * get99));
+    }
+
+    private static void NaiveFigure(Report report, string backend, IReadOnlyList<int> rows, string how) =>
+        report.Figures.Add(new(backend, "1 contention, seed's design", $"processing jobs per round after the same burst of check-then-insert, no unique index ({how})",
+            string.Join(", ", rows), "", "", "exactly 1", rows.All(r => r == 1)));
+
+    private async Task ThroughputAsync(Report report, string backend, Database database, IReadOnlyList<BenchClient> clients, double baseline, string baselineHow, string baselineName, CancellationToken ct)
+    {
+        var stories = backend == "PostgreSQL" ? sizes.PostgresStories : sizes.SqliteStories;
+        Say($"throughput on {backend}: making {stories} stories");
+        var forStore = await Throughput.CreateStoriesAsync(database, user, stories, ct);
+        var forHttp = await Throughput.CreateStoriesAsync(database, user, stories / 3, ct);
+        var duration = TimeSpan.FromSeconds(sizes.ThroughputSeconds);
+        Say($"throughput on {backend}: store");
+        var store = await Throughput.StoreAsync(new JobStore(database), user, forStore, sizes.StoreWorkers, duration, ct);
+        Say($"throughput on {backend}: HTTP");
+        var http = await Throughput.HttpAsync(clients, forHttp, sizes.HttpWorkers, duration, ct);
+        var scenario = "2 start throughput";
+        var baselineText = $"{baselineName} {Report.Number(baseline)} ({baselineHow})";
+        report.Figures.Add(new(backend, scenario, $"JobStore.StartAsync on distinct stories, in-process, {sizes.StoreWorkers} concurrent loops (starts/s)",
+            Report.Number(store.PerSecond), baselineText, Report.Ratio(store.PerSecond / baseline), "≥ 0.5×", store.PerSecond >= 0.5 * baseline));
+        report.Figures.Add(new(backend, scenario, $"POST /api/generate_images on distinct stories, {sizes.HttpWorkers} concurrent loops over {clients.Count} instance(s) (starts/s)",
+            Report.Number(http.PerSecond), $"{baselineName} {Report.Number(baseline)}", Report.Ratio(http.PerSecond / baseline), "", null));
+    }
+
+    private async Task PipelineAsync(Report report, string backend, BenchClient client, CancellationToken ct)
+    {
+        Say($"pipeline on {backend}: {sizes.PipelineRuns} runs of {sizes.PipelineScenes} scenes");
+        var result = await Pipeline.RunAsync(client, sizes.PipelineScenes, sizes.PipelineRuns, ct);
+        var loop = Latencies.Median(result.LoopSeconds);
+        var job = Latencies.Median(result.JobSeconds);
+        var server = Latencies.Median(result.ServerSeconds);
+        var baseline = $"BuiltinRenderer in a plain loop (bench process) {Report.Number(loop, "0.00")} s";
+        report.Figures.Add(new(backend, "3 pipeline", $"{result.Scenes}-scene job, HTTP start → completed seen by polling, server process with 1 worker (s, median of {result.JobSeconds.Count})",
+            Report.Number(job, "0.00"), baseline, Report.Percent((job / loop) - 1), "≤ +10 %", job <= 1.1 * loop));
+        report.Figures.Add(new(backend, "3 pipeline", "the same jobs, created_at → completed_at as the server recorded them (s)",
+            Report.Number(server, "0.00"), baseline, Report.Percent((server / loop) - 1), "", null));
+    }
+
+    private static Dictionary<string, string> Settings(string provider, string connectionString, int workers, IReadOnlyDictionary<string, string>? extra = null)
+    {
+        var settings = new Dictionary<string, string>
+        {
+            ["Database__Provider"] = provider,
+            ["ConnectionStrings__StoryMedia"] = connectionString,
+            ["Auth__JwtSecret"] = BenchClient.Secret,
+            ["Jobs__WorkerConcurrency"] = workers.ToString(CultureInfo.InvariantCulture),
+            ["Images__Provider"] = "builtin",
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+        return settings;
+    }
+
+    /// <summary>What a deployment would configure: the database, and Npgsql's default pool (100) rather than the test fixture's.</summary>
+    private static string ServerConnectionString(string fixture)
+    {
+        var built = new NpgsqlConnectionStringBuilder(fixture);
+        return new NpgsqlConnectionStringBuilder
+        {
+            Host = built.Host,
+            Port = built.Port,
+            Username = built.Username,
+            Database = built.Database,
+            SslMode = SslMode.Disable,
+            GssEncryptionMode = GssEncryptionMode.Disable,
+        }.ConnectionString;
+    }
+
+    private string ServerDll()
+    {
+        var configuration = typeof(BenchRun).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";
+        var dll = Path.Combine(repositoryRoot, "src", "StoryMedia.Server", "bin", configuration, "net10.0", "StoryMedia.Server.dll");
+        return File.Exists(dll) ? dll : throw new InvalidOperationException($"{dll} does not exist; build the solution in {configuration} first.");
+    }
+
+    private static string Span(TimeSpan span) => span.ToString("c", CultureInfo.InvariantCulture);
+
+    private void Say(string message) => log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[{clock.Elapsed.TotalSeconds,6:0.0} s] {message}"));
+
+    /// <summary>Clients that are disposed together.</summary>
+    private sealed class Clients(IReadOnlyList<BenchClient> all) : IDisposable
+    {
+        public IReadOnlyList<BenchClient> All { get; } = all;
+
+        public void Dispose()
+        {
+            foreach (var client in All)
+            {
+                client.Dispose();
+            }
+        }
+    }
+}

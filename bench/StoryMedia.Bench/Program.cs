@@ -1,0 +1,43 @@
+using StoryMedia.Bench;
+
+// ./bench.sh runs this in Release and writes docs/benchmarks.md; --smoke runs every scenario with tiny sizes and only
+// checks that each ends correctly (the test suite does that); --out writes the page elsewhere.
+var smoke = args.Contains("--smoke");
+var outIndex = Array.IndexOf(args, "--out");
+var root = RepositoryRoot();
+var output = outIndex >= 0 && outIndex + 1 < args.Length ? Path.GetFullPath(args[outIndex + 1]) : Path.Combine(root, "docs", "benchmarks.md");
+var sizes = smoke ? BenchSizes.Smoke : BenchSizes.Full;
+
+using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(smoke ? 3 : 20));
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cancel.Cancel();
+};
+try
+{
+    var report = await new BenchRun(root, sizes, Console.Out).RunAsync(smoke ? "./bench.sh --smoke" : "./bench.sh", cancel.Token);
+    Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+    var markdown = report.ToMarkdown();
+    await File.WriteAllTextAsync(output, markdown);
+    Console.WriteLine(markdown);
+    Console.WriteLine($"Wrote {output}");
+    return 0;
+}
+catch (BenchFailedException failure)
+{
+    Console.Error.WriteLine($"BENCH FAILED: {failure.Message}");
+    return 1;
+}
+
+static string RepositoryRoot()
+{
+    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+    {
+        if (File.Exists(Path.Combine(directory.FullName, "StoryMedia.slnx")))
+        {
+            return directory.FullName;
+        }
+    }
+    throw new InvalidOperationException("Run the bench from inside the repository (StoryMedia.slnx not found above its binaries).");
+}

@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using StoryMedia.Data;
+using StoryMedia.Jobs;
+
+namespace StoryMedia.Bench;
+
+/// <summary>Scenario 2: job starts per second on distinct stories, through the store and through HTTP, beside raw inserts.</summary>
+public static partial class Throughput
+{
+    public sealed record Rate(long Count, TimeSpan Elapsed)
+    {
+        public double PerSecond => Count / Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Stories owned by <paramref name="user"/>, made in bulk straight in the database: only their ids matter here.</summary>
+    public static async Task<Guid[]> CreateStoriesAsync(Database database, Guid user, int count, CancellationToken ct)
+    {
+        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
+        if (database is PostgresDatabase postgres)
+        {
+            await using var insert = postgres.DataSource.CreateCommand(
+                "insert into stories (id, user_id, title, style, created_at) select id, @user, 'bench', '', now() from unnest(@ids) as id");
+            insert.Parameters.AddWithValue("user", user);
+            insert.Parameters.AddWithValue("ids", ids);
+            await insert.ExecuteNonQueryAsync(ct);
+            return ids;
+        }
+        await using var scope = await database.BeginWriteAsync(ct);
+        await using var command = database.Command(scope.Connection,
+            "insert into stories (id, user_id, title, style, created_at) values (@id, @user, 'bench', '', @now)", scope.Transaction,
+            ("id", Guid.Empty), ("user", user), ("now", DateTimeOffset.UtcNow));
+        foreach (var id in ids)
+        {
+            command.Parameters[0].Value = id.ToString("D");
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        await scope.CommitAsync(ct);
+        return ids;
+    }
+
+    /// <summary><see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops.</summary>
+    public static Task<Rate> StoreAsync(JobStore store, Guid user, Guid[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
+        LoopAsync(stories, workers, duration, async story =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var outcome = await store.StartAsync(JobKind.Image, new NewJob(story, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", ct);
+            if (outcome is not StartOutcome.Started)
+            {
+                throw new BenchFailedException($"A start on a fresh story gave {outcome}.");
+            }
+        });
+
+    /// <summary><c>POST /api/generate_images</c> from <paramref name="workers"/> concurrent loops spread over the clients.</summary>
+    public static Task<Rate> HttpAsync(IReadOnlyList<BenchClient> clients, Guid[] stories, int workers, TimeSpan duration, CancellationToken ct)
+    {
+        var next = 0;
+        return LoopAsync(stories, workers, duration, async story =>
+        {
+            var client = clients[Interlocked.Increment(ref next) % clients.Count];
+            var (status, _) = await client.GenerateAsync(story, ct);
+            if (status != HttpStatusCode.Accepted)
+            {
+                throw new BenchFailedException($"A start on a fresh story answered {(int)status}.");
+            }
+        });
+    }
+
+    /// <summary>The floor for SQLite: single-row autocommit inserts in a plain loop on one open connection.</summary>
+    public static async Task<Rate> SqliteInsertsAsync(string connectionString, TimeSpan duration, CancellationToken ct)
+    {
+        await using var connection = new SqliteConnection(connectionString);
+        await connection.OpenAsync(ct);
+        await using (var setup = connection.CreateCommand())
+        {
+            setup.CommandText = """
+                pragma busy_timeout = 5000; pragma journal_mode = wal; pragma synchronous = normal;
+                create table if not exists bench_insert (id text primary key, story_id text not null, status text not null default 'processing', created_at text not null);
+                """;
+            await setup.ExecuteNonQueryAsync(ct);
+        }
+        await using var insert = connection.CreateCommand();
+        insert.CommandText = "insert into bench_insert (id, story_id, created_at) values ($id, $story, $now)";
+        var id = insert.Parameters.Add("$id", SqliteType.Text);
+        var story = insert.Parameters.Add("$story", SqliteType.Text);
+        var now = insert.Parameters.Add("$now", SqliteType.Text);
+        var clock = Stopwatch.StartNew();
+        long count = 0;
+        while (clock.Elapsed < duration)
+        {
+            id.Value = Guid.NewGuid().ToString("D");
+            story.Value = Guid.NewGuid().ToString("D");
+            now.Value = SqliteDatabase.Format(DateTimeOffset.UtcNow);
+            await insert.ExecuteNonQueryAsync(ct);
+            count++;
+        }
+        return new Rate(count, clock.Elapsed);
+    }
+
+    /// <summary>The floor for PostgreSQL: pgbench, a single-row insert into a table shaped like the job table's key.</summary>
+    public static async Task<(double Tps, string Command)> PgbenchAsync(string connectionString, string workDirectory, int clients, int threads, int seconds, CancellationToken ct)
+    {
+        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
+        await using (var create = dataSource.CreateCommand(
+            "create table if not exists bench_insert (id uuid primary key default gen_random_uuid(), story_id uuid not null, status varchar(20) not null default 'processing', created_at timestamptz not null default now())"))
+        {
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        var script = Path.Combine(workDirectory, "insert.sql");
+        await File.WriteAllTextAsync(script, "insert into bench_insert (story_id) values (gen_random_uuid());\n", ct);
+        var target = new NpgsqlConnectionStringBuilder(connectionString);
+        string[] arguments = ["-n", "-f", script, "-c", $"{clients}", "-j", $"{threads}", "-T", $"{seconds}",
+            "-h", target.Host!, "-p", $"{target.Port}", "-U", target.Username!, target.Database!];
+        var pgbench = Path.Combine(await Machine.PostgresBinDirectoryAsync(ct), "pgbench");
+        var start = new ProcessStartInfo(pgbench, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["PGGSSENCMODE"] = "disable";
+        using var process = Process.Start(start)!;
+        var output = await process.StandardOutput.ReadToEndAsync(ct);
+        var errors = await process.StandardError.ReadToEndAsync(ct);
+        await process.WaitForExitAsync(ct);
+        var tps = TpsLine().Match(output);
+        if (process.ExitCode != 0 || !tps.Success)
+        {
+            throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {output}{errors}");
+        }
+        return (double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), $"pgbench {string.Join(' ', arguments[..9])} (script: {File.ReadAllText(script).Trim()})");
+    }
+
+    private static async Task<Rate> LoopAsync(Guid[] stories, int workers, TimeSpan duration, Func<Guid, Task> start)
+    {
+        // The first starts open the pool's connections and compile the path; they are not timed.
+        var warmUp = workers * 10;
+        await Task.WhenAll(stories.Take(warmUp).Chunk(10).Select(async chunk =>
+        {
+            foreach (var story in chunk)
+            {
+                await start(story);
+            }
+        }));
+        var next = warmUp - 1;
+        long done = 0;
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
+        {
+            await Task.Yield();
+            while (clock.Elapsed < duration)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= stories.Length)
+                {
+                    return;
+                }
+                await start(stories[index]);
+                Interlocked.Increment(ref done);
+            }
+        }));
+        return new Rate(done, clock.Elapsed);
+    }
+
+    [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]
+    private static partial Regex TpsLine();
+}

@@ -13,6 +13,9 @@ public sealed class Report(string command, BenchSizes sizes)
 
     public List<string> Reading { get; } = [];
 
+    /// <summary>Raw output behind the reading (commands, query plans), shown verbatim.</summary>
+    public List<(string Title, string Text)> Evidence { get; } = [];
+
     public IReadOnlyList<(string Name, string Value)> Machine { get; set; } = [];
 
     public string Settings { get; set; } = "";
@@ -63,6 +66,20 @@ public sealed class Report(string command, BenchSizes sizes)
         {
             md.AppendLine(paragraph);
             md.AppendLine();
+        }
+        if (Evidence.Count > 0)
+        {
+            md.AppendLine("## Evidence");
+            md.AppendLine();
+            foreach (var (title, text) in Evidence)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"{title}:");
+                md.AppendLine();
+                md.AppendLine("```");
+                md.AppendLine(text);
+                md.AppendLine("```");
+                md.AppendLine();
+            }
         }
         return md.ToString().TrimEnd() + Environment.NewLine;
     }

@@ -102,18 +102,97 @@ public static partial class Throughput
     }
 
     /// <summary>The floor for PostgreSQL: pgbench, a single-row insert into a table shaped like the job table's key.</summary>
-    public static async Task<(double Tps, string Command)> PgbenchAsync(string connectionString, string workDirectory, int clients, int threads, int seconds, CancellationToken ct)
+    public static Task<(double Tps, string Command)> PgbenchInsertAsync(string connectionString, string workDirectory, int seconds, CancellationToken ct) =>
+        PgbenchAsync(connectionString, workDirectory, "insert.sql", InsertTable, "insert into bench_insert (story_id) values (gen_random_uuid());", seconds, ct);
+
+    /// <summary>
+    /// The database's own cost of a start: pgbench running the guard's statements (as JobSql has them) in one
+    /// transaction on distinct stories, with no .NET in the way. Each transaction first takes its story's id.
+    /// </summary>
+    public static async Task<(double Tps, string Command)> PgbenchGuardAsync(NpgsqlDataSource dataSource, string workDirectory, Guid user, int stories, int seconds, CancellationToken ct)
     {
-        await using (var dataSource = NpgsqlDataSource.Create(connectionString))
-        await using (var create = dataSource.CreateCommand(
-            "create table if not exists bench_insert (id uuid primary key default gen_random_uuid(), story_id uuid not null, status varchar(20) not null default 'processing', created_at timestamptz not null default now())"))
+        await using (var setup = dataSource.CreateCommand("""
+            create table bench_start_stories as select n, gen_random_uuid() as id from generate_series(1, @count) as n;
+            create unique index on bench_start_stories (n);
+            insert into stories (id, user_id, title, style, created_at) select id, @user, 'bench', '', now() from bench_start_stories;
+            create sequence bench_start_seq;
+            """))
+        {
+            setup.Parameters.AddWithValue("count", (long)stories);
+            setup.Parameters.AddWithValue("user", user);
+            await setup.ExecuteNonQueryAsync(ct);
+        }
+        var columns = JobColumns;
+        var script = $"""
+            select id as story_id from bench_start_stories where n = (select nextval('bench_start_seq')) \gset
+            begin;
+            select 1 from stories where id = ':story_id' and user_id = '{user}';
+            update image_generation_jobs set status = 'failed', error = 'stale', completed_at = now() where story_id = ':story_id' and status = 'processing' and heartbeat_at < now() - interval '5 minutes' returning {columns};
+            insert into image_generation_jobs (id, story_id, user_id, status, progress, started_at, created_at, heartbeat_at, attempts, style, instructions) values (gen_random_uuid(), ':story_id', '{user}', 'processing', 0, now(), now(), now(), 0, null, null) on conflict (story_id) where status = 'processing' do nothing returning {columns};
+            commit;
+            """;
+        return await PgbenchAsync(dataSource.ConnectionString, workDirectory, "start.sql", null, script, seconds, ct);
+    }
+
+    /// <summary>What one INSERT costs from .NET: Npgsql in this process, the same loops as the store, the pgbench table.</summary>
+    public static async Task<Rate> NpgsqlInsertsAsync(NpgsqlDataSource dataSource, Guid[] keys, int workers, TimeSpan duration, CancellationToken ct)
+    {
+        await using (var create = dataSource.CreateCommand(InsertTable))
         {
             await create.ExecuteNonQueryAsync(ct);
         }
-        var script = Path.Combine(workDirectory, "insert.sql");
-        await File.WriteAllTextAsync(script, "insert into bench_insert (story_id) values (gen_random_uuid());\n", ct);
+        return await LoopAsync(keys, workers, duration, async key =>
+        {
+            await using var insert = dataSource.CreateCommand("insert into bench_insert (story_id) values ($1)");
+            insert.Parameters.AddWithValue(key);
+            await insert.ExecuteNonQueryAsync(ct);
+        });
+    }
+
+    /// <summary>EXPLAIN ANALYZE of the guard's insert on a fresh story, rolled back: where a start's time goes in the database.</summary>
+    public static async Task<string> ExplainInsertAsync(NpgsqlDataSource dataSource, Guid user, Guid story, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var explain = new NpgsqlCommand($"""
+            explain (analyze, buffers, costs off)
+            insert into image_generation_jobs (id, story_id, user_id, status, progress, started_at, created_at, heartbeat_at, attempts)
+            values (gen_random_uuid(), @story, @user, 'processing', 0, now(), now(), now(), 0)
+            on conflict (story_id) where status = 'processing' do nothing
+            returning {JobColumns}
+            """, connection, transaction);
+        explain.Parameters.AddWithValue("story", story);
+        explain.Parameters.AddWithValue("user", user);
+        var lines = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                lines.Add(reader.GetString(0));
+            }
+        }
+        await transaction.RollbackAsync(ct);
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    private const string InsertTable =
+        "create table if not exists bench_insert (id uuid primary key default gen_random_uuid(), story_id uuid not null, status varchar(20) not null default 'processing', created_at timestamptz not null default now())";
+
+    private const string JobColumns =
+        "id, story_id, user_id, status, progress, error, started_at, completed_at, created_at, heartbeat_at, attempts, worker_id, lease_expires_at, style, instructions";
+
+    private static async Task<(double Tps, string Command)> PgbenchAsync(string connectionString, string workDirectory, string name, string? setup, string script, int seconds, CancellationToken ct)
+    {
+        if (setup is not null)
+        {
+            await using var dataSource = NpgsqlDataSource.Create(connectionString);
+            await using var create = dataSource.CreateCommand(setup);
+            await create.ExecuteNonQueryAsync(ct);
+        }
+        var file = Path.Combine(workDirectory, name);
+        await File.WriteAllTextAsync(file, script + "\n", ct);
         var target = new NpgsqlConnectionStringBuilder(connectionString);
-        string[] arguments = ["-n", "-f", script, "-c", $"{clients}", "-j", $"{threads}", "-T", $"{seconds}",
+        string[] arguments = ["-n", "-f", file, "-c", "8", "-j", "2", "-T", $"{seconds}",
             "-h", target.Host!, "-p", $"{target.Port}", "-U", target.Username!, target.Database!];
         var pgbench = Path.Combine(await Machine.PostgresBinDirectoryAsync(ct), "pgbench");
         var start = new ProcessStartInfo(pgbench, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -127,7 +206,7 @@ public static partial class Throughput
         {
             throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {output}{errors}");
         }
-        return (double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), $"pgbench {string.Join(' ', arguments[..9])} (script: {File.ReadAllText(script).Trim()})");
+        return (double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), $"pgbench -n -f {name} -c 8 -j 2 -T {seconds}");
     }
 
     private static async Task<Rate> LoopAsync(Guid[] stories, int workers, TimeSpan duration, Func<Guid, Task> start)

@@ -24,6 +24,8 @@ public sealed class Report(string command, BenchSizes sizes)
 
     public static string Percent(double share) => string.Create(CultureInfo.InvariantCulture, $"{share * 100:+0.0;-0.0} %");
 
+    public static string Share(double share) => string.Create(CultureInfo.InvariantCulture, $"{share * 100:0} %");
+
     public static string Number(double value, string format = "0") => value.ToString(format, CultureInfo.InvariantCulture);
 
     public string ToMarkdown()

@@ -175,6 +175,22 @@ public static partial class Throughput
         return string.Join(Environment.NewLine, lines);
     }
 
+    /// <summary>The share of the insert's execution time spent in the foreign key's trigger, from EXPLAIN ANALYZE text.</summary>
+    public static double ForeignKeyShare(string plan)
+    {
+        var trigger = ForeignKeyTime().Match(plan);
+        var total = ExecutionTime().Match(plan);
+        return trigger.Success && total.Success
+            ? double.Parse(trigger.Groups[1].Value, CultureInfo.InvariantCulture) / double.Parse(total.Groups[1].Value, CultureInfo.InvariantCulture)
+            : double.NaN;
+    }
+
+    [GeneratedRegex(@"Trigger for constraint \S+_fkey: time=([0-9.]+)")]
+    private static partial Regex ForeignKeyTime();
+
+    [GeneratedRegex(@"Execution Time: ([0-9.]+) ms")]
+    private static partial Regex ExecutionTime();
+
     private const string InsertTable =
         "create table if not exists bench_insert (id uuid primary key default gen_random_uuid(), story_id uuid not null, status varchar(20) not null default 'processing', created_at timestamptz not null default now())";
 

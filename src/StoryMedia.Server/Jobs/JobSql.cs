@@ -52,6 +52,12 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows)
 
     public string Running => $"select {Columns} from {Table} where story_id = @story_id and status = 'processing'";
 
+    /// <summary>The user's live job on the story, if any: a read that answers most duplicate starts before any write.</summary>
+    public string RunningLive => $"""
+        select {Columns} from {Table}
+         where story_id = @story_id and user_id = @user_id and status = 'processing' and heartbeat_at >= @stale_before
+        """;
+
     public string ClearByUser => $"""
         update {Table}
            set status = 'failed', error = @error, completed_at = @now

@@ -23,6 +23,13 @@ public sealed class JobStore(Database database)
     public async Task<StartOutcome> StartAsync(JobKind kind, NewJob job, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
         var q = sql[kind];
+        // A double click meets a live job: answer it from a read, without queueing for the write lock (SQLite has one
+        // writer) or waiting on the winner's insert. The insert below still decides every race.
+        var live = await QueryAsync(kind, q.RunningLive, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore));
+        if (live.Count > 0)
+        {
+            return new StartOutcome.AlreadyRunning(live[0]);
+        }
         // A conflicting job can finish between our insert and our read of it; then the start is simply retried.
         for (var attempt = 0; ; attempt++)
         {

@@ -65,6 +65,27 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_second_start_is_refused_from_a_read_while_another_writer_holds_the_job_table(string provider, JobKind kind)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await StoryForAsync(stores, kind);
+        var first = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+
+        // SQLite: the one write lock. PostgreSQL: a table lock that lets reads through and stops every write.
+        await using var writer = await stores.Database.BeginWriteAsync(None);
+        if (provider == Backend.Postgres)
+        {
+            var table = kind == JobKind.Image ? "image_generation_jobs" : "video_generation_jobs";
+            await using var lockTable = stores.Database.Command(writer.Connection, $"lock table {table} in exclusive mode", writer.Transaction);
+            await lockTable.ExecuteNonQueryAsync(None);
+        }
+        var second = await StartAsync(stores, kind, story.Id, t0.AddSeconds(1)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(first.Job.Id, Assert.IsType<StartOutcome.AlreadyRunning>(second).Job.Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(ProvidersAndKinds))]
     public async Task A_story_of_another_user_cannot_be_started_or_cleared(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);

@@ -125,6 +125,7 @@ public static partial class Throughput
         var columns = JobColumns;
         var script = $"""
             select id as story_id from bench_start_stories where n = (select nextval('bench_start_seq')) \gset
+            select {columns} from image_generation_jobs where story_id = ':story_id' and user_id = '{user}' and status = 'processing' and heartbeat_at >= now() - interval '5 minutes';
             begin;
             select 1 from stories where id = ':story_id' and user_id = '{user}';
             update image_generation_jobs set status = 'failed', error = 'stale', completed_at = now() where story_id = ':story_id' and status = 'processing' and heartbeat_at < now() - interval '5 minutes' returning {columns};

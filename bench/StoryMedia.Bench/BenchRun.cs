@@ -144,7 +144,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"GET /api/stories/{{id}} p99 {Latencies.Ms(get99)}", Report.Ratio(p99 / get99), "≤ 2×", p99 <= 2 * get99));
         var why = backend == "SQLite"
             ? "SQLite has one writer: a start first reads the user's live job beside the writer (WAL) and answers 409 from that read; only the starts that read before the winner committed queue on the instance's write gate, one at a time, and those make the tail."
-            : "A start first reads the user's live job on the story and answers 409 from that read; only the starts that read before the winner committed (in a burst, up to one per pooled connection: 100 per instance) go on to the write transaction, where their inserts collide on the partial unique index and wait for the winner's transaction to end; they make the tail. A GET is two plain reads that wait for nothing.";
+            : "A start first reads the user's live job on the story and answers 409 from that read; only the starts that read before the winner committed (in a burst, up to one per pooled connection: 100 per instance) go on to the write transaction, which locks the story's row, so they pass one at a time, each finding the winner and answering 409; they make the tail. A GET is two plain reads that wait for nothing.";
         report.Reading.Add(
             $"**Contention ({backend}, {instances}).** Every round of {result.Requests} simultaneous starts had exactly one winner. " +
             $"The 409 answers took {Report.Ratio(p50 / get50)} (p50) and {Report.Ratio(p99 / get99)} (p99) the time of a plain authenticated GET in the same burst " +
@@ -200,7 +200,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         report.Reading.Add(
             $"**Start throughput (PostgreSQL).** The store reached {Report.Ratio(store.PerSecond / tps)} of pgbench's single-row INSERT (target ≥ 0.5×: {(store.PerSecond >= 0.5 * tps ? "met" : "missed")}). " +
             $"The rows beside it say where the cost is. pgbench running the guard's own start transaction, with no .NET in the way, reaches only {Report.Ratio(guardTps / tps)} of its single-row INSERT: " +
-            "a start reads the user's live job and then runs four statements in one transaction, and its insert lands in a table with five indexes (primary key, the seed's three, the partial unique index) " +
+            "a start reads the user's live job and then, in one transaction, locks the story row, clears a stale job and inserts; and its insert lands in a table with five indexes (primary key, the seed's three, the partial unique index) " +
             $"and a foreign key to the story whose check took {Report.Share(foreignKey)} of the insert's execution time in the EXPLAIN ANALYZE below. " +
             "So no client, however thin, could reach 0.5× on this schema; the limit is the work the database does for the seed's table. " +
             $"A single INSERT through Npgsql from the same process reaches {Report.Ratio(npgsql.PerSecond / tps)} of pgbench, so the .NET client costs {(npgsql.PerSecond >= 0.7 * tps ? "little" : "a good share")} on these 2 shared cores. " +
@@ -209,7 +209,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             "each statement is then parsed and planned once per connection. It is not on by default because a transaction-mode pooler (PgBouncer before 1.21, poolers that do not track prepared statements) " +
             "breaks prepared statements; for a direct or session-mode connection add `Max Auto Prepare=32` to `ConnectionStrings:StoryMedia`. " +
             $"Through HTTP, two instances that share the 2 cores with the database and the load generator reach {Report.Number(http.PerSecond)} starts/s ({Report.Ratio(http.PerSecond / store.PerSecond)} of the store).");
-        report.Evidence.Add(("pgbench commands (8 clients, 2 threads, simple protocol)", $"{pgbench}   # insert.sql: insert into bench_insert (story_id) values (gen_random_uuid());{Environment.NewLine}{pgbenchGuard}   # start.sql: take the next story's id; read the user's live job; begin; the ownership select; the stale clear; the insert; commit"));
+        report.Evidence.Add(("pgbench commands (8 clients, 2 threads, simple protocol)", $"{pgbench}   # insert.sql: insert into bench_insert (story_id) values (gen_random_uuid());{Environment.NewLine}{pgbenchGuard}   # start.sql: take the next story's id; read the user's live job; begin; lock the user's story row; the stale clear; the insert; commit"));
         report.Evidence.Add(("EXPLAIN (ANALYZE, BUFFERS) of the guard's insert on a fresh story (rolled back)", plan));
     }
 

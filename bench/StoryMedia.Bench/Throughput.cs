@@ -127,7 +127,7 @@ public static partial class Throughput
             select id as story_id from bench_start_stories where n = (select nextval('bench_start_seq')) \gset
             select {columns} from image_generation_jobs where story_id = ':story_id' and user_id = '{user}' and status = 'processing' and heartbeat_at >= now() - interval '5 minutes';
             begin;
-            select 1 from stories where id = ':story_id' and user_id = '{user}';
+            select 1 from stories where id = ':story_id' and user_id = '{user}' for no key update;
             update image_generation_jobs set status = 'failed', error = 'stale', completed_at = now() where story_id = ':story_id' and status = 'processing' and heartbeat_at < now() - interval '5 minutes' returning {columns};
             insert into image_generation_jobs (id, story_id, user_id, status, progress, started_at, created_at, heartbeat_at, attempts, style, instructions) values (gen_random_uuid(), ':story_id', '{user}', 'processing', 0, now(), now(), now(), 0, null, null) on conflict (story_id) where status = 'processing' do nothing returning {columns};
             commit;

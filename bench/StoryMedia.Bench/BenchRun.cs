@@ -266,7 +266,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"**Pipeline ({backend}).** The {result.Scenes}-scene job took {Report.Percent((job / loop) - 1)} against the plain render loop (medians; target ≤ +10 %: {(job <= 1.1 * loop ? "met" : "missed")}). " +
             $"Per scene the pipeline adds a PNG file write, one fenced insert and one heartbeat update: the medians differ by {Report.Number((job - loop) / result.Scenes * 1000, "0.0")} ms per scene beside {Report.Number(loop / result.Scenes * 1000)} ms of rendering, " +
             $"and the job's end-to-end time differs from the server's own created → completed span by only {Report.Number((job - server) * 1000)} ms (the start request). " +
-            $"Single runs on this shared machine spread from {Report.Number(spread.Min(), "0.00")} s to {Report.Number(spread.Max(), "0.00")} s, so a difference of a few per cent either way is within the noise. " +
+            $"Single runs on this shared machine spread from {Report.Number(spread.Min(), "0.00")} s to {Report.Number(spread.Max(), "0.00")} s; the medians of interleaved runs are the figure. " +
             "The loop renders in the bench process and the job in the server process: both .NET Release builds with server GC, their runs interleaved.");
         report.Figures.Add(new(backend, "3 pipeline", "the same jobs, created_at → completed_at as the server recorded them (s)",
             Report.Number(server, "0.00"), baseline, Report.Percent((server / loop) - 1), "", null));

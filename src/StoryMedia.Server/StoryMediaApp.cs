@@ -146,7 +146,11 @@ public static class StoryMediaApp
                 {
                     throw new InvalidOperationException("Database:Provider is postgres but ConnectionStrings:StoryMedia is not set.");
                 }
-                return new PostgresDatabase(NpgsqlDataSource.Create(connectionString));
+                var defaults = new PostgresRoles();
+                var roles = new PostgresRoles(
+                    configuration["Database:RequestRole"] ?? defaults.Request,
+                    configuration["Database:WorkerRole"] ?? defaults.Worker);
+                return new PostgresDatabase(NpgsqlDataSource.Create(connectionString), roles);
             default:
                 throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{provider}'.");
         }

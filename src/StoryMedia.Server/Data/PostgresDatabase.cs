@@ -40,7 +40,8 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
             if (!string.IsNullOrEmpty(role))
             {
                 await using var command = new NpgsqlCommand(SwitchRole, connection, transaction);
-                command.Parameters.AddWithValue("claims", userId is { } id ? Claims(id) : "");
+                // Workers carry no user: empty claims, so auth.uid() is null in any policy that asks.
+                command.Parameters.AddWithValue("claims", userId is { } id ? Claims(id) : "{}");
                 command.Parameters.AddWithValue("role", role);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }

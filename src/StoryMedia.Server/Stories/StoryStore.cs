@@ -5,26 +5,26 @@ namespace StoryMedia.Stories;
 /// <summary>Stories and their scenes. Every read for a user is filtered by owner; a story of another user does not exist.</summary>
 public sealed class StoryStore(Database database)
 {
-    private const string InsertStory =
+    internal const string InsertStory =
         "insert into stories (id, user_id, title, style, created_at) values (@id, @user_id, @title, @style, @created_at)";
 
-    private const string InsertScene =
+    internal const string InsertScene =
         "insert into scenes (id, story_id, position, text) values (@id, @story_id, @position, @text)";
 
-    private const string SelectOwned =
+    internal const string SelectOwned =
         "select id, user_id, title, style, created_at, video_key from stories where id = @story_id and user_id = @user_id";
 
-    private const string SelectById =
+    internal const string SelectById =
         "select id, user_id, title, style, created_at, video_key from stories where id = @story_id";
 
-    private const string SelectNewestOwned = """
+    internal const string SelectNewestOwned = """
         select id, user_id, title, style, created_at, video_key from stories
          where user_id = @user_id
          order by created_at desc
          limit @limit
         """;
 
-    private const string SelectScenes =
+    internal const string SelectScenes =
         "select id, position, text, image_key from scenes where story_id = @story_id order by position";
 
     public async Task<Story> CreateAsync(Guid userId, NewStory story, DateTimeOffset now, CancellationToken cancellationToken)

@@ -80,11 +80,15 @@ public static class StoryMediaApp
         services.AddVideoJobs(configuration);
 
         builder.AddStoryMediaAuth();
+        services.AddStoryMediaRateLimits(configuration);
+        // Its request-start line carries the raw query string, which holds the events route's token.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         return builder;
     }
 
     public static WebApplication UseStoryMedia(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
@@ -98,6 +102,7 @@ public static class StoryMediaApp
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         // Every API route can answer 401 without a valid token and 503 while the database is away.
         foreach (var api in new[] { app.MapStories(), app.MapJobs(JobRoutes.Image), app.MapJobs(JobRoutes.Video) })

@@ -26,8 +26,8 @@ public static class StoryMediaApp
         var services = builder.Services;
         var configuration = builder.Configuration;
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = configuration.GetValue("Limits:MaxRequestBodyBytes", 1L << 20));
+        var maxBodyBytes = configuration.GetValue("Limits:MaxRequestBodyBytes", 1L << 20);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBodyBytes);
 
         services.TryAddSingletonTimeProvider();
         services.ConfigureHttpJsonOptions(json =>
@@ -41,7 +41,12 @@ public static class StoryMediaApp
             if (ctx.HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad)
             {
                 ctx.ProblemDetails.Title = "The request could not be read.";
-                ctx.ProblemDetails.Detail = BadRequests.Describe(bad);
+                ctx.ProblemDetails.Detail = BadRequests.Describe(bad, maxBodyBytes);
+            }
+            else if (ctx.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+            {
+                // A chunked body over the limit is cut off while it is read, and answered without an exception.
+                ctx.ProblemDetails.Detail ??= BadRequests.TooLarge(maxBodyBytes);
             }
         });
 
@@ -165,11 +170,13 @@ public static class StoryMediaApp
 internal static class BadRequests
 {
     /// <summary>Says what was wrong with a request the framework could not bind, without internals.</summary>
-    public static string Describe(BadHttpRequestException bad) => bad switch
+    public static string Describe(BadHttpRequestException bad, long maxBodyBytes) => bad switch
     {
-        { StatusCode: StatusCodes.Status413PayloadTooLarge } => "The request body is larger than this service accepts.",
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } => TooLarge(maxBodyBytes),
         { StatusCode: StatusCodes.Status415UnsupportedMediaType } => "Send the request body as application/json.",
         { InnerException: JsonException json } => $"The request body is not valid JSON for this route{(json.Path is { } path ? $" (at {path})" : "")}.",
         _ => bad.Message,
     };
+
+    public static string TooLarge(long maxBodyBytes) => $"The request body is larger than this service accepts ({maxBodyBytes} bytes).";
 }

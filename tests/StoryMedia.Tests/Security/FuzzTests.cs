@@ -16,7 +16,7 @@ namespace StoryMedia.Tests.Security;
 /// </summary>
 public sealed class FuzzTests
 {
-    private const int Inputs = 2000;
+    private const int Inputs = 1500;
     private const int MaxBodyBytes = 65536;
 
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };

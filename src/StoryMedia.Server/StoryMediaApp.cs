@@ -93,7 +93,7 @@ public static class StoryMediaApp
 
     public static WebApplication UseStoryMedia(this WebApplication app)
     {
-        app.UseSecurityHeaders();
+        app.UseSecurityHeaders(app.Configuration);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,

@@ -73,12 +73,23 @@ public sealed class HardeningTests
                 Assert.Contains("frame-ancestors 'none'", csp.Single(), StringComparison.Ordinal);
                 Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
                 Assert.Equal("no-referrer", response.Headers.GetValues("Referrer-Policy").Single());
+                Assert.Equal("DENY", response.Headers.GetValues("X-Frame-Options").Single());
             }
         }
         finally
         {
             responses.ForEach(r => r.Dispose());
         }
+    }
+
+    [Fact]
+    public async Task A_host_app_named_as_frame_ancestor_may_embed_the_page()
+    {
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), new Dictionary<string, string?> { ["Security:FrameAncestors"] = "https://app.example.com" });
+        using var response = await service.Client().GetAsync("/");
+
+        Assert.Contains("frame-ancestors https://app.example.com;", response.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal);
+        Assert.False(response.Headers.Contains("X-Frame-Options"));
     }
 
     [Fact]

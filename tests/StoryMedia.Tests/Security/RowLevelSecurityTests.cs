@@ -186,6 +186,36 @@ public sealed class RowLevelSecurityTests
             "select 'schema_migrations' where has_table_privilege(@request, 'schema_migrations', 'select')", ("request", postgres.Roles.Request)));
     }
 
+    /// <summary>Like Supabase's postgres: owns the database and may create roles, but is no superuser.</summary>
+    [Fact]
+    public async Task A_login_that_owns_the_tables_without_being_superuser_migrates_and_its_requests_obey_rls()
+    {
+        var cluster = await SharedPostgres.GetAsync();
+        var login = $"owner_{Guid.NewGuid():N}";
+        await using (var admin = new NpgsqlConnection(cluster.AdminConnectionString))
+        {
+            await admin.OpenAsync(None);
+            foreach (var statement in new[] { $"create role {login} login createrole nosuperuser", $"create database {login} owner {login}" })
+            {
+                await using var create = new NpgsqlCommand(statement, admin);
+                await create.ExecuteNonQueryAsync(None);
+            }
+        }
+        var connectionString = new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Username = login, Database = login, Pooling = true }.ConnectionString;
+        var database = new PostgresDatabase(NpgsqlDataSource.Create(connectionString));
+        await using var stores = new Stores(database);
+        await new Migrator(database, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None);
+        var f = await AlicesStoryWithAJobAsync(stores);
+
+        foreach (var (name, sql, parameters) in Reads(f, claimedOwner: alice))
+        {
+            await using var asBob = await stores.Database.BeginReadAsUserAsync(bob, None);
+            Assert.True(await CountRowsAsync(stores.Database, asBob, sql, parameters) == 0, $"Bob's claims read Alice's rows through '{name}'.");
+        }
+        Assert.Equal(f.Job.Id, (await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, alice, None))?.Id);
+        Assert.Null(await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, bob, None));
+    }
+
     private static async Task<WriteScope> OpenAsync(PostgresDatabase database, string role, string claims)
     {
         var connection = await database.DataSource.OpenConnectionAsync(None);

@@ -19,19 +19,25 @@ begin
   foreach r in array array['storymedia_api', 'storymedia_worker'] loop
     if not exists (select 1 from pg_roles where rolname = r) then
       begin
-        execute format('create role %I nologin noinherit nobypassrls', r);
+        execute format('create role %I nologin nobypassrls', r);
       exception when duplicate_object or unique_violation then
         null; -- created meanwhile by a migration of another database in the same cluster
       end;
     end if;
-    -- The service's login switches to the role, so it must be a member (a superuser already is).
-    if not pg_has_role(current_user, r, 'member') then
+    -- The service's login switches to the role, so it must be a member (a superuser already is). 'usage' and not
+    -- 'member': on PostgreSQL 16+ the creator of a role holds it with admin option but without the right to SET it.
+    if not pg_has_role(current_user, r, 'usage') then
       execute format('grant %I to %I', r, current_user);
     end if;
     execute format('grant usage on schema public to %I', r);
-    -- The policies call auth.uid(); Supabase grants its auth schema to its own roles only.
+    -- The policies call auth.uid(). On Supabase the auth schema belongs to supabase_admin; where the login may not
+    -- grant it, the migration goes on and docs/security.md says what to do (or use authenticated and service_role).
     if not has_schema_privilege(r, 'auth', 'usage') then
-      execute format('grant usage on schema auth to %I', r);
+      begin
+        execute format('grant usage on schema auth to %I', r);
+      exception when insufficient_privilege then
+        raise warning 'Could not grant usage on schema auth to %: run "grant usage on schema auth to %" as the schema owner.', r, r;
+      end;
     end if;
   end loop;
 end

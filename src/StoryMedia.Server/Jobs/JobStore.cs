@@ -199,16 +199,16 @@ public sealed class JobStore(Database database)
     /// <summary>The video an earlier attempt of this job finished, if any, so a resumed job does not render it again.</summary>
     public async Task<string?> VideoOfJobAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.VideoOfJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.VideoOfJob, ("job_id", jobId));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>The scenes' images as they were when the video job started, in scene order.</summary>
     public async Task<IReadOnlyList<SceneImage>> VideoScenesAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.SceneImagesOfVideoJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.SceneImagesOfVideoJob, ("job_id", jobId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var scenes = new List<SceneImage>();
         while (await reader.ReadAsync(cancellationToken))
@@ -221,8 +221,8 @@ public sealed class JobStore(Database database)
     /// <summary>The W3C trace context of the request that started the job, if it was traced.</summary>
     public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.TraceParentOfJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.TraceParentOfJob, ("job_id", jobId));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 

@@ -5,11 +5,13 @@
 -- transaction, switches to one of these with set_config('role', ..., true), as PostgREST does:
 --   storymedia_api     a user's request. Not the owner and no BYPASSRLS, so Row Level Security applies;
 --                      request.jwt.claims carries the user's claims and auth.uid() reads them.
---                      May read and create stories and scenes, read, start and clear (update) jobs,
---                      read a job's scene images. No delete anywhere.
+--                      May read and create stories and scenes, lock its story, read, start and clear
+--                      (update) jobs, snapshot a video job's scenes, record a job's trace context, read a
+--                      job's scene images. No delete anywhere.
 --   storymedia_worker  job runners. Sees every job (its own policies below), may claim, heartbeat and
---                      finish jobs (update), record scene images, publish them to scenes (update), read
---                      stories and scenes. It cannot create stories or jobs and deletes nothing.
+--                      finish jobs (update), record scene images, publish them to scenes and a video to
+--                      its story (update), read stories, scenes and trace contexts. It cannot create
+--                      stories or jobs and deletes nothing.
 -- Neither role can log in. Roles are cluster-wide: creating one that another database created already is fine.
 
 do $$
@@ -44,34 +46,44 @@ end
 $$;
 
 grant select, insert on stories, scenes to storymedia_api;
-grant select, insert, update on image_generation_jobs to storymedia_api;
+-- A start locks its story (select ... for no key update), which PostgreSQL allows only with an update right.
+grant update (title, style) on stories to storymedia_api;
+grant select, insert, update on image_generation_jobs, video_generation_jobs to storymedia_api;
 grant select on image_generation_job_scenes to storymedia_api;
+grant select, insert on video_generation_job_scenes to storymedia_api;
+grant insert on job_trace_parents to storymedia_api;
 
-grant select on stories to storymedia_worker;
+grant select, update (video_key) on stories to storymedia_worker;
 grant select, update (image_key) on scenes to storymedia_worker;
-grant select, update on image_generation_jobs to storymedia_worker;
+grant select, update on image_generation_jobs, video_generation_jobs to storymedia_worker;
 grant select, insert, update on image_generation_job_scenes to storymedia_worker;
+grant select on video_generation_job_scenes, job_trace_parents to storymedia_worker;
 
--- Workers act for every user, so their policies see every row; the users' policies of 0001 name no role
--- and apply to storymedia_api (and to Supabase's authenticated).
-drop policy if exists "Workers read every story" on stories;
-create policy "Workers read every story" on stories for select to storymedia_worker using (true);
-drop policy if exists "Workers read and publish every scene" on scenes;
-create policy "Workers read and publish every scene" on scenes for all to storymedia_worker using (true) with check (true);
-drop policy if exists "Workers run every image generation job" on image_generation_jobs;
-create policy "Workers run every image generation job" on image_generation_jobs for all to storymedia_worker using (true) with check (true);
-drop policy if exists "Workers record every job's scene images" on image_generation_job_scenes;
-create policy "Workers record every job's scene images" on image_generation_job_scenes for all to storymedia_worker using (true) with check (true);
+-- What the users' policies of 0001 and 0002 leave out for the request role: locking (updating) their own story,
+-- the scene snapshot a video job takes when it starts, and the trace context of their own job.
+drop policy if exists "Users can update their own stories" on stories;
+create policy "Users can update their own stories" on stories
+  for update using (auth.uid() = user_id) with check (auth.uid() = user_id);
+drop policy if exists "Users can snapshot scenes into their own video jobs" on video_generation_job_scenes;
+create policy "Users can snapshot scenes into their own video jobs" on video_generation_job_scenes
+  for insert with check (exists (select 1 from video_generation_jobs j where j.id = job_id and j.user_id = auth.uid()));
+alter table job_trace_parents enable row level security;
+drop policy if exists "Users can record the trace of their own jobs" on job_trace_parents;
+create policy "Users can record the trace of their own jobs" on job_trace_parents
+  for insert with check (
+    exists (select 1 from image_generation_jobs j where j.id = job_id and j.user_id = auth.uid())
+    or exists (select 1 from video_generation_jobs j where j.id = job_id and j.user_id = auth.uid()));
 
--- Video generation jobs arrive in their own migration, which may run before or after this one: when the
--- table is already here it gets the same grants and worker policy as the image jobs.
+-- Workers act for every user, so their policies see every row; the users' policies name no role and apply
+-- to storymedia_api (and to Supabase's authenticated).
 do $$
+declare
+  t text;
 begin
-  if to_regclass('video_generation_jobs') is not null then
-    grant select, insert, update on video_generation_jobs to storymedia_api;
-    grant select, update on video_generation_jobs to storymedia_worker;
-    drop policy if exists "Workers run every video generation job" on video_generation_jobs;
-    create policy "Workers run every video generation job" on video_generation_jobs for all to storymedia_worker using (true) with check (true);
-  end if;
+  foreach t in array array['stories', 'scenes', 'image_generation_jobs', 'image_generation_job_scenes',
+                           'video_generation_jobs', 'video_generation_job_scenes', 'job_trace_parents'] loop
+    execute format('drop policy if exists "Workers run every user''s jobs" on %I', t);
+    execute format('create policy "Workers run every user''s jobs" on %I for all to storymedia_worker using (true) with check (true)', t);
+  end loop;
 end
 $$;

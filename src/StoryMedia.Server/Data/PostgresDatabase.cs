@@ -62,7 +62,7 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
 }
 
 /// <summary>
-/// The roles a transaction switches to (<c>Database:RequestRole</c>, <c>Database:WorkerRole</c>); migration 0003
+/// The roles a transaction switches to (<c>Database:RequestRole</c>, <c>Database:WorkerRole</c>); migration 0005
 /// creates them and documents their grants. An empty name keeps the login's own role.
 /// </summary>
 public sealed record PostgresRoles(string Request = "storymedia_api", string Worker = "storymedia_worker");

@@ -26,8 +26,8 @@ public static class StoryMediaApp
         var services = builder.Services;
         var configuration = builder.Configuration;
 
-        builder.WebHost.ConfigureKestrel(kestrel =>
-            kestrel.Limits.MaxRequestBodySize = configuration.GetValue("Limits:MaxRequestBodyBytes", 1L << 20));
+        var maxBodyBytes = configuration.GetValue("Limits:MaxRequestBodyBytes", 1L << 20);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = maxBodyBytes);
 
         services.TryAddSingletonTimeProvider();
         services.ConfigureHttpJsonOptions(json =>
@@ -41,7 +41,12 @@ public static class StoryMediaApp
             if (ctx.HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad)
             {
                 ctx.ProblemDetails.Title = "The request could not be read.";
-                ctx.ProblemDetails.Detail = BadRequests.Describe(bad);
+                ctx.ProblemDetails.Detail = BadRequests.Describe(bad, maxBodyBytes);
+            }
+            else if (ctx.ProblemDetails.Status == StatusCodes.Status413PayloadTooLarge)
+            {
+                // A chunked body over the limit is cut off while it is read, and answered without an exception.
+                ctx.ProblemDetails.Detail ??= BadRequests.TooLarge(maxBodyBytes);
             }
         });
 
@@ -80,11 +85,15 @@ public static class StoryMediaApp
         services.AddVideoJobs(configuration);
 
         builder.AddStoryMediaAuth();
+        services.AddStoryMediaRateLimits(configuration);
+        // Its request-start line carries the raw query string, which holds the events route's token.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
         return builder;
     }
 
     public static WebApplication UseStoryMedia(this WebApplication app)
     {
+        app.UseSecurityHeaders(app.Configuration);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = ex => ex is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
@@ -98,6 +107,7 @@ public static class StoryMediaApp
         app.UseStaticFiles();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         // Every API route can answer 401 without a valid token and 503 while the database is away.
         foreach (var api in new[] { app.MapStories(), app.MapJobs(JobRoutes.Image), app.MapJobs(JobRoutes.Video) })
@@ -146,7 +156,11 @@ public static class StoryMediaApp
                 {
                     throw new InvalidOperationException("Database:Provider is postgres but ConnectionStrings:StoryMedia is not set.");
                 }
-                return new PostgresDatabase(NpgsqlDataSource.Create(connectionString));
+                var defaults = new PostgresRoles();
+                var roles = new PostgresRoles(
+                    configuration["Database:RequestRole"] ?? defaults.Request,
+                    configuration["Database:WorkerRole"] ?? defaults.Worker);
+                return new PostgresDatabase(NpgsqlDataSource.Create(connectionString), roles);
             default:
                 throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{provider}'.");
         }
@@ -156,11 +170,13 @@ public static class StoryMediaApp
 internal static class BadRequests
 {
     /// <summary>Says what was wrong with a request the framework could not bind, without internals.</summary>
-    public static string Describe(BadHttpRequestException bad) => bad switch
+    public static string Describe(BadHttpRequestException bad, long maxBodyBytes) => bad switch
     {
-        { StatusCode: StatusCodes.Status413PayloadTooLarge } => "The request body is larger than this service accepts.",
+        { StatusCode: StatusCodes.Status413PayloadTooLarge } => TooLarge(maxBodyBytes),
         { StatusCode: StatusCodes.Status415UnsupportedMediaType } => "Send the request body as application/json.",
         { InnerException: JsonException json } => $"The request body is not valid JSON for this route{(json.Path is { } path ? $" (at {path})" : "")}.",
         _ => bad.Message,
     };
+
+    public static string TooLarge(long maxBodyBytes) => $"The request body is larger than this service accepts ({maxBodyBytes} bytes).";
 }

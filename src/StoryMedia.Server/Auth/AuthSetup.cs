@@ -22,21 +22,33 @@ public static class AuthSetup
                 jwt.MapInboundClaims = false;
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
-                    ValidateIssuer = false,
+                    ValidateIssuer = options.Issuer is not null,
+                    ValidIssuer = options.Issuer,
                     ValidAudience = Audience,
                     IssuerSigningKey = signingKey,
-                    ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+                    // Each algorithm only with its own kind of key: an HMAC token is never checked against a public key.
+                    ValidAlgorithms = options.JwksUrl is null
+                        ? [SecurityAlgorithms.HmacSha256]
+                        : [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.EcdsaSha256, SecurityAlgorithms.RsaSha256],
                     RequireExpirationTime = true,
+                    RequireSignedTokens = true,
                     ClockSkew = options.ClockSkew,
                     NameClaimType = "sub",
                     RoleClaimType = "role",
                 };
+                if (options.JwksUrl is not null)
+                {
+                    jwt.ConfigurationManager = JwksKeys.Manager(options, new HttpClient { Timeout = TimeSpan.FromSeconds(10) });
+                    jwt.RefreshOnIssuerKeyNotFound = true;
+                }
                 jwt.Events = new JwtBearerEvents
                 {
-                    // Browsers' EventSource cannot send headers, so the events route alone takes the token from the query.
+                    // Browsers' EventSource cannot send headers, so the events route alone takes the token from the
+                    // query (docs/security.md says why this one route and what keeps the token out of our logs).
                     OnMessageReceived = context =>
                     {
-                        if (context.Request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true &&
+                        if (HttpMethods.IsGet(context.Request.Method) &&
+                            context.Request.Path.Value?.EndsWith("/events", StringComparison.Ordinal) == true &&
                             context.Request.Query.TryGetValue("access_token", out var token))
                         {
                             context.Token = token;

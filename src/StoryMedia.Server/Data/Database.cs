@@ -9,8 +9,10 @@ public enum DatabaseProvider
 }
 
 /// <summary>
-/// One database dialect: how to open a connection, how to begin a write transaction, and the few
-/// bits of SQL and parameter binding that differ. The stores keep one set of SQL for both dialects.
+/// One database dialect: how to open a connection, how to begin a transaction, and the few bits of SQL and
+/// parameter binding that differ. The stores keep one set of SQL for both dialects.
+/// Transactions run as someone: a user (what the user may see and do, enforced by Row Level Security on
+/// PostgreSQL) or the service's workers. <see cref="OpenAsync"/> alone connects as the login itself (migrations).
 /// </summary>
 public abstract class Database
 {
@@ -22,10 +24,23 @@ public abstract class Database
     /// <summary>Appended to a SELECT inside a write transaction to lock the rows it reads until the commit.</summary>
     public abstract string LockRows { get; }
 
+    /// <summary>A connection as the service's login, which owns the tables: for migrations and maintenance only.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>A transaction that writes; on SQLite it takes the write lock up front so a read never has to upgrade.</summary>
-    public abstract Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken);
+    /// <summary>A worker's write transaction; on SQLite it takes the write lock up front so a read never has to upgrade.</summary>
+    public Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken) => BeginAsync(null, write: true, cancellationToken);
+
+    /// <summary>A worker's read transaction.</summary>
+    public Task<WriteScope> BeginReadAsync(CancellationToken cancellationToken) => BeginAsync(null, write: false, cancellationToken);
+
+    /// <summary>A write transaction on behalf of a signed-in user: it sees and changes only what the user may.</summary>
+    public Task<WriteScope> BeginWriteAsUserAsync(Guid userId, CancellationToken cancellationToken) => BeginAsync(userId, write: true, cancellationToken);
+
+    /// <summary>A read transaction on behalf of a signed-in user.</summary>
+    public Task<WriteScope> BeginReadAsUserAsync(Guid userId, CancellationToken cancellationToken) => BeginAsync(userId, write: false, cancellationToken);
+
+    /// <summary>Begins a transaction as <paramref name="userId"/>, or as the workers when it is null.</summary>
+    protected abstract Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken);
 
     public DbCommand Command(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
@@ -42,10 +57,13 @@ public abstract class Database
         return command;
     }
 
+    public DbCommand Command(WriteScope scope, string sql, params (string Name, object? Value)[] parameters) =>
+        Command(scope.Connection, sql, scope.Transaction, parameters);
+
     protected abstract object Bind(object value);
 }
 
-/// <summary>A connection with an open write transaction; disposing without commit rolls back.</summary>
+/// <summary>A connection with an open transaction; disposing without commit rolls back.</summary>
 public sealed class WriteScope(DbConnection connection, DbTransaction transaction, IDisposable? gate) : IAsyncDisposable
 {
     public DbConnection Connection { get; } = connection;

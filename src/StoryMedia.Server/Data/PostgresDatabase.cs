@@ -1,10 +1,21 @@
 using System.Data.Common;
+using System.Text.Json;
 using Npgsql;
 
 namespace StoryMedia.Data;
 
-public sealed class PostgresDatabase(NpgsqlDataSource dataSource) : Database
+/// <summary>
+/// PostgreSQL or Supabase. The service logs in as one role (the tables' owner), and every transaction
+/// switches to a role without it, the way Supabase's PostgREST does: a user's transaction runs as
+/// <see cref="PostgresRoles.Request"/> with the user's JWT claims set, so the Row Level Security policies
+/// decide what it sees even if an application check were missing; a worker's runs as <see cref="PostgresRoles.Worker"/>.
+/// </summary>
+public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles? roles = null) : Database
 {
+    // Both settings are transaction-local (the third argument), so a pooled connection carries nothing over.
+    private const string SwitchRole =
+        "select set_config('request.jwt.claims', @claims, true), set_config('role', @role, true)";
+
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
     public override string SkipLocked => "for update skip locked";
@@ -14,15 +25,26 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource) : Database
 
     public NpgsqlDataSource DataSource => dataSource;
 
+    public PostgresRoles Roles { get; } = roles ?? new PostgresRoles();
+
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
 
-    public override async Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken)
+    protected override async Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var role = userId is null ? Roles.Worker : Roles.Request;
+            if (!string.IsNullOrEmpty(role))
+            {
+                await using var command = new NpgsqlCommand(SwitchRole, connection, transaction);
+                // Workers carry no user: empty claims, so auth.uid() is null in any policy that asks.
+                command.Parameters.AddWithValue("claims", userId is { } id ? Claims(id) : "{}");
+                command.Parameters.AddWithValue("role", role);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
             return new WriteScope(connection, transaction, gate: null);
         }
         catch
@@ -32,5 +54,15 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource) : Database
         }
     }
 
+    /// <summary>The claims auth.uid() reads, shaped like a Supabase access token's.</summary>
+    public static string Claims(Guid userId) =>
+        JsonSerializer.Serialize(new Dictionary<string, string> { ["sub"] = userId.ToString(), ["role"] = "authenticated", ["aud"] = "authenticated" });
+
     protected override object Bind(object value) => value;
 }
+
+/// <summary>
+/// The roles a transaction switches to (<c>Database:RequestRole</c>, <c>Database:WorkerRole</c>); migration 0005
+/// creates them and documents their grants. An empty name keeps the login's own role.
+/// </summary>
+public sealed record PostgresRoles(string Request = "storymedia_api", string Worker = "storymedia_worker");

@@ -42,8 +42,23 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
         }
     }
 
-    public override async Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken)
+    /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
+    protected override async Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {
+        if (!write)
+        {
+            var reader = (SqliteConnection)await OpenAsync(cancellationToken);
+            try
+            {
+                // A deferred transaction takes no lock until it reads, and readers never block in WAL mode.
+                return new WriteScope(reader, reader.BeginTransaction(deferred: true), gate: null);
+            }
+            catch
+            {
+                await reader.DisposeAsync();
+                throw;
+            }
+        }
         await writeGate.WaitAsync(cancellationToken);
         var release = new GateRelease(writeGate);
         try

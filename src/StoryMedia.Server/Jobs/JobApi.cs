@@ -31,6 +31,7 @@ public static class JobApi
         group.MapPost(names.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
                 GenerateAsync(names, body, user, guard, options.Value, time, http, ct))
             .WithName($"Generate{prefix}")
+            .RequireRateLimiting(RateLimits.Starts)
             .WithSummary($"Starts a {names.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -38,6 +39,7 @@ public static class JobApi
         group.MapPost(names.Clear, (ClearRequest? body, ClaimsPrincipal user, JobGuard guard, CancellationToken ct) =>
                 ClearAsync(kind, body, user, guard, ct))
             .WithName($"Clear{prefix}Job")
+            .RequireRateLimiting(RateLimits.Clears)
             .WithSummary("Marks the story's processing job failed and stops its worker.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -56,6 +58,7 @@ public static class JobApi
         group.MapGet($"{names.Collection}/{{id:guid}}/events", (Guid id, ClaimsPrincipal user, JobEvents events, CancellationToken ct) =>
                 events.StreamAsync(kind, id, user.UserId(), ct))
             .WithName($"Watch{prefix}Job")
+            .RequireRateLimiting(RateLimits.EventStreams)
             .WithSummary("The job's progress as Server-Sent Events until it ends, from whichever instance runs it.")
             .Produces<JobView>(StatusCodes.Status200OK, "text/event-stream")
             .ProducesProblem(StatusCodes.Status404NotFound)

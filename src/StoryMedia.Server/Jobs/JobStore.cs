@@ -33,7 +33,7 @@ public sealed class JobStore(Database database)
         // A conflicting job can finish between our insert and our read of it; then the start is simply retried.
         for (var attempt = 0; ; attempt++)
         {
-            await using var scope = await database.BeginWriteAsync(cancellationToken);
+            await using var scope = await database.BeginWriteAsUserAsync(job.UserId, cancellationToken);
             if (!await ExistsAsync(scope, q.LockStory, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId)))
             {
                 return new StartOutcome.StoryNotFound();
@@ -99,7 +99,7 @@ public sealed class JobStore(Database database)
     public async Task<ClearOutcome> ClearAsync(JobKind kind, Guid storyId, Guid userId, string error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var q = sql[kind];
-        await using var scope = await database.BeginWriteAsync(cancellationToken);
+        await using var scope = await database.BeginWriteAsUserAsync(userId, cancellationToken);
         if (!await ExistsAsync(scope, JobSql.StoryOwned, cancellationToken, ("story_id", storyId), ("user_id", userId)))
         {
             return new ClearOutcome.StoryNotFound();
@@ -112,24 +112,20 @@ public sealed class JobStore(Database database)
 
     public async Task<Job?> GetAsync(JobKind kind, Guid jobId, Guid userId, CancellationToken cancellationToken)
     {
-        var jobs = await QueryAsync(kind, sql[kind].GetOwned, cancellationToken, ("job_id", jobId), ("user_id", userId));
-        return jobs.Count == 0 ? null : jobs[0];
+        await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
+        return await SingleAsync(scope, kind, sql[kind].GetOwned, cancellationToken, ("job_id", jobId), ("user_id", userId));
     }
 
     /// <summary>The story's jobs, newest first; null when the story is not the user's.</summary>
     public async Task<IReadOnlyList<Job>?> ListAsync(JobKind kind, Guid storyId, Guid userId, int limit, CancellationToken cancellationToken)
     {
         var q = sql[kind];
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using (var owned = database.Command(connection, JobSql.StoryOwned, null, ("story_id", storyId), ("user_id", userId)))
+        await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
+        if (!await ExistsAsync(scope, JobSql.StoryOwned, cancellationToken, ("story_id", storyId), ("user_id", userId)))
         {
-            if (await owned.ExecuteScalarAsync(cancellationToken) is null)
-            {
-                return null;
-            }
+            return null;
         }
-        await using var command = database.Command(connection, q.ListOwned, null, ("story_id", storyId), ("user_id", userId), ("limit", limit));
-        return await ReadJobsAsync(command, kind, cancellationToken);
+        return await ManyAsync(scope, kind, q.ListOwned, cancellationToken, ("story_id", storyId), ("user_id", userId), ("limit", limit));
     }
 
     /// <summary>
@@ -192,8 +188,8 @@ public sealed class JobStore(Database database)
     /// <summary>Scene images this job has already made, in earlier attempts too, so a resumed job skips them.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.SceneImagesOfJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.SceneImagesOfJob, ("job_id", jobId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var images = new Dictionary<Guid, string>();
         while (await reader.ReadAsync(cancellationToken))
@@ -210,16 +206,16 @@ public sealed class JobStore(Database database)
     /// <summary>The video an earlier attempt of this job finished, if any, so a resumed job does not render it again.</summary>
     public async Task<string?> VideoOfJobAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.VideoOfJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.VideoOfJob, ("job_id", jobId));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
     /// <summary>The scenes' images as they were when the video job started, in scene order.</summary>
     public async Task<IReadOnlyList<SceneImage>> VideoScenesAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.SceneImagesOfVideoJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.SceneImagesOfVideoJob, ("job_id", jobId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var scenes = new List<SceneImage>();
         while (await reader.ReadAsync(cancellationToken))
@@ -232,8 +228,8 @@ public sealed class JobStore(Database database)
     /// <summary>The W3C trace context of the request that started the job, if it was traced.</summary>
     public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, JobSql.TraceParentOfJob, null, ("job_id", jobId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, JobSql.TraceParentOfJob, ("job_id", jobId));
         return await command.ExecuteScalarAsync(cancellationToken) as string;
     }
 
@@ -242,16 +238,14 @@ public sealed class JobStore(Database database)
 
     private async Task<bool> FencedAsync(JobLease lease, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, statement, null, [.. LeaseParameters(lease), .. parameters]);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
-    }
-
-    private async Task<IReadOnlyList<Job>> QueryAsync(JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = database.Command(connection, statement, null, parameters);
-        return await ReadJobsAsync(command, kind, cancellationToken);
+        await using var scope = await database.BeginWriteAsync(cancellationToken);
+        int changed;
+        await using (var command = database.Command(scope, statement, [.. LeaseParameters(lease), .. parameters]))
+        {
+            changed = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await scope.CommitAsync(cancellationToken);
+        return changed == 1;
     }
 
     private async Task<bool> ExistsAsync(WriteScope scope, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)

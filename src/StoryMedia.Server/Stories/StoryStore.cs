@@ -1,4 +1,3 @@
-using System.Data.Common;
 using StoryMedia.Data;
 
 namespace StoryMedia.Stories;
@@ -6,41 +5,41 @@ namespace StoryMedia.Stories;
 /// <summary>Stories and their scenes. Every read for a user is filtered by owner; a story of another user does not exist.</summary>
 public sealed class StoryStore(Database database)
 {
-    private const string InsertStory =
+    internal const string InsertStory =
         "insert into stories (id, user_id, title, style, created_at) values (@id, @user_id, @title, @style, @created_at)";
 
-    private const string InsertScene =
+    internal const string InsertScene =
         "insert into scenes (id, story_id, position, text) values (@id, @story_id, @position, @text)";
 
-    private const string SelectOwned =
+    internal const string SelectOwned =
         "select id, user_id, title, style, created_at, video_key from stories where id = @story_id and user_id = @user_id";
 
-    private const string SelectById =
+    internal const string SelectById =
         "select id, user_id, title, style, created_at, video_key from stories where id = @story_id";
 
-    private const string SelectNewestOwned = """
+    internal const string SelectNewestOwned = """
         select id, user_id, title, style, created_at, video_key from stories
          where user_id = @user_id
          order by created_at desc
          limit @limit
         """;
 
-    private const string SelectScenes =
+    internal const string SelectScenes =
         "select id, position, text, image_key from scenes where story_id = @story_id order by position";
 
     public async Task<Story> CreateAsync(Guid userId, NewStory story, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7(now);
         var scenes = story.Scenes.Select((text, index) => new Scene(Guid.CreateVersion7(now), index + 1, text, null)).ToList();
-        await using var scope = await database.BeginWriteAsync(cancellationToken);
-        await using (var insert = database.Command(scope.Connection, InsertStory, scope.Transaction,
+        await using var scope = await database.BeginWriteAsUserAsync(userId, cancellationToken);
+        await using (var insert = database.Command(scope, InsertStory,
             ("id", id), ("user_id", userId), ("title", story.Title), ("style", story.Style), ("created_at", now)))
         {
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
         foreach (var scene in scenes)
         {
-            await using var insert = database.Command(scope.Connection, InsertScene, scope.Transaction,
+            await using var insert = database.Command(scope, InsertScene,
                 ("id", scene.Id), ("story_id", id), ("position", scene.Position), ("text", scene.Text));
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -50,29 +49,29 @@ public sealed class StoryStore(Database database)
 
     public async Task<Story?> GetAsync(Guid storyId, Guid userId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var stories = await ReadStoriesAsync(connection, SelectOwned, cancellationToken, ("story_id", storyId), ("user_id", userId));
+        await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
+        var stories = await ReadStoriesAsync(scope, SelectOwned, cancellationToken, ("story_id", storyId), ("user_id", userId));
         return stories.Count == 0 ? null : stories[0];
     }
 
     public async Task<IReadOnlyList<Story>> ListAsync(Guid userId, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        return await ReadStoriesAsync(connection, SelectNewestOwned, cancellationToken, ("user_id", userId), ("limit", limit));
+        await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
+        return await ReadStoriesAsync(scope, SelectNewestOwned, cancellationToken, ("user_id", userId), ("limit", limit));
     }
 
     /// <summary>For workers, which act for the job's owner and need no user filter.</summary>
     public async Task<Story?> GetForWorkerAsync(Guid storyId, CancellationToken cancellationToken)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var stories = await ReadStoriesAsync(connection, SelectById, cancellationToken, ("story_id", storyId));
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        var stories = await ReadStoriesAsync(scope, SelectById, cancellationToken, ("story_id", storyId));
         return stories.Count == 0 ? null : stories[0];
     }
 
-    private async Task<IReadOnlyList<Story>> ReadStoriesAsync(DbConnection connection, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private async Task<IReadOnlyList<Story>> ReadStoriesAsync(WriteScope scope, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         var headers = new List<(Guid Id, Guid UserId, string Title, string Style, DateTimeOffset CreatedAt, string? VideoKey)>();
-        await using (var command = database.Command(connection, sql, null, parameters))
+        await using (var command = database.Command(scope, sql, parameters))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
@@ -84,14 +83,14 @@ public sealed class StoryStore(Database database)
         var stories = new List<Story>(headers.Count);
         foreach (var h in headers)
         {
-            stories.Add(new Story(h.Id, h.UserId, h.Title, h.Style, h.CreatedAt, await ReadScenesAsync(connection, h.Id, cancellationToken), h.VideoKey));
+            stories.Add(new Story(h.Id, h.UserId, h.Title, h.Style, h.CreatedAt, await ReadScenesAsync(scope, h.Id, cancellationToken), h.VideoKey));
         }
         return stories;
     }
 
-    private async Task<IReadOnlyList<Scene>> ReadScenesAsync(DbConnection connection, Guid storyId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Scene>> ReadScenesAsync(WriteScope scope, Guid storyId, CancellationToken cancellationToken)
     {
-        await using var command = database.Command(connection, SelectScenes, null, ("story_id", storyId));
+        await using var command = database.Command(scope, SelectScenes, ("story_id", storyId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var scenes = new List<Scene>();
         while (await reader.ReadAsync(cancellationToken))

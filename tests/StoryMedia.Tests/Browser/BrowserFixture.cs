@@ -51,6 +51,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                 ["Video:SecondsPerScene"] = SecondsPerScene.ToString(CultureInfo.InvariantCulture),
                 ["Video:CrossfadeSeconds"] = "0.2",
                 ["Video:Preset"] = "ultrafast",
+                // A test embeds the page in a host app's page; the default frame-ancestors 'none' would forbid that.
+                ["Security:FrameAncestors"] = "http://127.0.0.1:*",
             },
             environment: "Development");
         playwright = await Playwright.CreateAsync();

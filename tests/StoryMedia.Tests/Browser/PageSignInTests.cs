@@ -56,8 +56,9 @@ public sealed class PageSignInTests(BrowserFixture fixture) : PageTests(fixture)
         var page = await NewPageAsync();
 
         // The host answers the page's "ready" with the token, as docs/web-page.md tells a host app to.
-        // Embedded under another site, the page is denied storage and keeps the token in memory.
-        await page.SetContentAsync($$"""
+        // Embedded under another site, the page is denied storage and keeps the token in memory. The host is a
+        // real loopback origin: the service allows those to frame it here, and Chromium lets no other frame loopback.
+        await using var host = await LoopbackPage.StartAsync($$"""
             <script>
               addEventListener('message', e => {
                 if (e.data?.type === 'storymedia:ready') e.source.postMessage({ type: 'storymedia:session', access_token: '{{TestTokens.For(user)}}' }, '*');
@@ -65,6 +66,7 @@ public sealed class PageSignInTests(BrowserFixture fixture) : PageTests(fixture)
             </script>
             <iframe id="storymedia" src="{{Fixture.Service.BaseAddress}}" width="1000" height="700"></iframe>
             """);
+        await page.GotoAsync(host.Address.ToString());
 
         await Expect(page.FrameLocator("#storymedia").GetByRole(AriaRole.Link, new() { Name = "Sent by message" })).ToBeVisibleAsync();
     }

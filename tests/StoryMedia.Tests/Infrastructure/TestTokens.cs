@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text;
+using System.Text.Json;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -10,17 +11,38 @@ public static class TestTokens
 {
     public const string Secret = "test-secret-for-storymedia-tests-0123456789abcdef";
 
-    public static string For(Guid user, string audience = "authenticated", string role = "authenticated", DateTime? expires = null, string secret = Secret, string? sub = null)
+    public static string For(Guid user, string audience = "authenticated", string role = "authenticated", DateTime? expires = null, string secret = Secret, string? sub = null) =>
+        SignedWith(new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256), user, audience, role, expires, sub);
+
+    /// <summary>A token with any key, algorithm and validity window; <paramref name="sub"/> "" leaves the claim out.</summary>
+    public static string SignedWith(
+        SigningCredentials credentials, Guid user, string audience = "authenticated", string role = "authenticated",
+        DateTime? expires = null, string? sub = null, DateTime? notBefore = null)
     {
         var now = DateTime.UtcNow;
+        var claims = new List<Claim> { new("role", role) };
+        if (sub is not "")
+        {
+            claims.Add(new Claim("sub", sub ?? user.ToString()));
+        }
+        var validTo = expires ?? now.AddHours(1);
+        var validFrom = notBefore ?? (validTo < now ? validTo.AddHours(-1) : now.AddMinutes(-5));
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Subject = new ClaimsIdentity([new Claim("sub", sub ?? user.ToString()), new Claim("role", role)]),
+            Subject = new ClaimsIdentity(claims),
             Audience = audience,
-            IssuedAt = now.AddMinutes(-5),
-            NotBefore = now.AddMinutes(-5),
-            Expires = expires ?? now.AddHours(1),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256),
+            IssuedAt = validFrom,
+            NotBefore = validFrom,
+            Expires = validTo,
+            SigningCredentials = credentials,
         });
+    }
+
+    /// <summary>An unsigned token (<c>alg: none</c>) with otherwise valid claims.</summary>
+    public static string WithoutSignature(Guid user)
+    {
+        static string Part(object value) => Base64UrlEncoder.Encode(JsonSerializer.Serialize(value));
+        var now = DateTimeOffset.UtcNow;
+        return $"{Part(new { alg = "none", typ = "JWT" })}.{Part(new { sub = user, role = "authenticated", aud = "authenticated", iat = now.AddMinutes(-1).ToUnixTimeSeconds(), exp = now.AddHours(1).ToUnixTimeSeconds() })}.";
     }
 }

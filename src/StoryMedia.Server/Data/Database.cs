@@ -24,6 +24,9 @@ public abstract class Database
     /// <summary>Appended to a SELECT inside a write transaction to lock the rows it reads until the commit.</summary>
     public abstract string LockRows { get; }
 
+    /// <summary>Like <see cref="LockRows"/>, but shared: holders of the share lock do not wait for each other, only for <see cref="LockRows"/>.</summary>
+    public abstract string ShareRows { get; }
+
     /// <summary>A connection as the service's login, which owns the tables: for migrations and maintenance only.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 

@@ -23,6 +23,8 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
     // Weaker than FOR UPDATE: it does not block other transactions' foreign-key checks on the row.
     public override string LockRows => "for no key update";
 
+    public override string ShareRows => "for share";
+
     public NpgsqlDataSource DataSource => dataSource;
 
     public PostgresRoles Roles { get; } = roles ?? new PostgresRoles();

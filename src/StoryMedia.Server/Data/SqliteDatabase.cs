@@ -20,6 +20,8 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
     // A write transaction already holds the database's single write lock.
     public override string LockRows => "";
 
+    public override string ShareRows => "";
+
     public string ConnectionString => connectionString;
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)

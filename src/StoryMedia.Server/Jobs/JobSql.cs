@@ -6,7 +6,7 @@ namespace StoryMedia.Jobs;
 /// (<paramref name="lockRows"/>). Worker writes are fenced: they match only while the job is processing under the
 /// same worker and attempt.
 /// </summary>
-internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows)
+internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, string shareRows)
 {
     public const string Columns =
         "id, story_id, user_id, status, progress, error, started_at, completed_at, created_at, " +
@@ -26,10 +26,11 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows)
     public const string StoryOwned = "select 1 from stories where id = @story_id and user_id = @user_id";
 
     /// <summary>
-    /// The user's story, locked until the start commits: starts of either kind for one story take turns, so the
-    /// cross-kind rule (no video while an image job runs) reads a state no other start is changing.
+    /// The user's story, locked until the start commits, so the cross-kind rule (no video while an image job runs)
+    /// reads a state no other start is changing: a video start locks it exclusively, image starts share it, so a
+    /// burst of image starts does not queue behind itself (the partial unique index alone decides among them).
     /// </summary>
-    public string LockStory => $"{StoryOwned} {lockRows}";
+    public string LockStory => $"{StoryOwned} {(Kind == JobKind.Video ? lockRows : shareRows)}";
 
     /// <summary>The job's story, locked by a completion that publishes to it, in the same order as starts take their locks.</summary>
     public string LockStoryOfJob => $"select 1 from stories where id = @story_id {lockRows}";

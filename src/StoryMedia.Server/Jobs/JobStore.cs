@@ -11,7 +11,7 @@ namespace StoryMedia.Jobs;
 public sealed class JobStore(Database database)
 {
     private readonly FrozenDictionary<JobKind, JobSql> sql = Enum.GetValues<JobKind>()
-        .ToFrozenDictionary(kind => kind, kind => new JobSql(kind, database.SkipLocked, database.LockRows));
+        .ToFrozenDictionary(kind => kind, kind => new JobSql(kind, database.SkipLocked, database.LockRows, database.ShareRows));
 
     public Database Database => database;
 
@@ -25,10 +25,12 @@ public sealed class JobStore(Database database)
         var q = sql[kind];
         // A double click meets a live job: answer it from a read, without queueing for the write lock (SQLite has one
         // writer) or waiting on the winner's insert. The insert below still decides every race.
-        var live = await QueryAsync(kind, q.RunningLive, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore));
-        if (live.Count > 0)
+        await using (var read = await database.BeginReadAsUserAsync(job.UserId, cancellationToken))
         {
-            return new StartOutcome.AlreadyRunning(live[0]);
+            if (await SingleAsync(read, kind, q.RunningLive, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore)) is { } live)
+            {
+                return new StartOutcome.AlreadyRunning(live);
+            }
         }
         // A conflicting job can finish between our insert and our read of it; then the start is simply retried.
         for (var attempt = 0; ; attempt++)

@@ -33,7 +33,7 @@ public sealed class RowLevelSecurityTests
     /// <summary>Each read of the stores, with Alice's ids passed as if the application had not checked the owner.</summary>
     private static (string Name, string Sql, (string, object?)[] Parameters)[] Reads(Fixture f, Guid claimedOwner)
     {
-        var image = new JobSql(JobKind.Image, "", "");
+        var image = new JobSql(JobKind.Image, "", "", "");
         return
         [
             ("story owned", JobSql.StoryOwned, [("story_id", f.Story.Id), ("user_id", claimedOwner)]),
@@ -84,7 +84,7 @@ public sealed class RowLevelSecurityTests
     {
         await using var stores = await Stores.CreateAsync(Backend.Postgres);
         var f = await AlicesStoryWithAJobAsync(stores);
-        var image = new JobSql(JobKind.Image, "", "");
+        var image = new JobSql(JobKind.Image, "", "", "");
         var now = DateTimeOffset.UtcNow;
 
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))
@@ -141,7 +141,7 @@ public sealed class RowLevelSecurityTests
 
         await using (var worker = await stores.Database.BeginReadAsync(None))
         {
-            Assert.Equal(1, await CountRowsAsync(stores.Database, worker, new JobSql(JobKind.Image, "", "").Running, [("story_id", f.Story.Id)]));
+            Assert.Equal(1, await CountRowsAsync(stores.Database, worker, new JobSql(JobKind.Image, "", "", "").Running, [("story_id", f.Story.Id)]));
         }
         await using (var worker = await stores.Database.BeginWriteAsync(None))
         {

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
+using StoryMedia.Tests.Infrastructure;
+
 namespace StoryMedia.Tests.Images;
 
 /// <summary>One request as the fake provider received it, and whether the caller hung up before the answer was sent.</summary>
@@ -57,7 +59,7 @@ public sealed class FakeImageApi : IAsyncDisposable
         var fake = new FakeImageApi(app) { Respond = respond };
         app.Run(fake.HandleAsync);
         await app.StartAsync();
-        fake.BaseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+        fake.BaseAddress = app.Address();
         return fake;
     }
 

@@ -29,8 +29,8 @@ public sealed class LoopbackPage : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/", () => Results.Content(html, "text/html"));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new LoopbackPage(app, new Uri(address));
+        var address = app.Address();
+        return new LoopbackPage(app, address);
     }
 
     public async ValueTask DisposeAsync()

@@ -77,8 +77,8 @@ public sealed class ServiceInstance : IAsyncDisposable
             await app.DisposeAsync();
             throw;
         }
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new ServiceInstance(app, new Uri(address));
+        var address = app.Address();
+        return new ServiceInstance(app, address);
     }
 
     /// <summary>An HTTP client signed in as <paramref name="user"/>, or anonymous.</summary>

@@ -9,6 +9,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
+using StoryMedia.Tests.Infrastructure;
+
 namespace StoryMedia.Tests.Security;
 
 /// <summary>
@@ -40,8 +42,8 @@ public sealed class JwksServer : IAsyncDisposable
             return Results.Text(server.document, "application/json");
         });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        server.Url = new Uri(new Uri(address), "/auth/v1/.well-known/jwks.json");
+        var address = app.Address();
+        server.Url = new Uri(address, "/auth/v1/.well-known/jwks.json");
         return server;
     }
 

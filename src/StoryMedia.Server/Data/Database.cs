@@ -45,6 +45,19 @@ public abstract class Database
     /// <summary>Begins a transaction as <paramref name="userId"/>, or as the workers when it is null.</summary>
     protected abstract Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken);
 
+    /// <summary>One worker statement in a transaction of its own; answers the rows it changed.</summary>
+    public virtual async Task<int> ExecuteAsWorkerAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var scope = await BeginWriteAsync(cancellationToken);
+        int changed;
+        await using (var command = Command(scope, sql, parameters))
+        {
+            changed = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await scope.CommitAsync(cancellationToken);
+        return changed;
+    }
+
     public DbCommand Command(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();

@@ -238,17 +238,8 @@ public sealed class JobStore(Database database)
     private static (string, object?)[] LeaseParameters(JobLease lease) =>
         [("job_id", lease.JobId), ("worker_id", lease.WorkerId), ("attempt", lease.Attempt)];
 
-    private async Task<bool> FencedAsync(JobLease lease, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var scope = await database.BeginWriteAsync(cancellationToken);
-        int changed;
-        await using (var command = database.Command(scope, statement, [.. LeaseParameters(lease), .. parameters]))
-        {
-            changed = await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await scope.CommitAsync(cancellationToken);
-        return changed == 1;
-    }
+    private async Task<bool> FencedAsync(JobLease lease, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
+        await database.ExecuteAsWorkerAsync(statement, cancellationToken, [.. LeaseParameters(lease), .. parameters]) == 1;
 
     private async Task<bool> ExistsAsync(WriteScope scope, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {

@@ -4,7 +4,7 @@ namespace StoryMedia.Tests.Operations;
 
 /// <summary>
 /// A smoke-sized soak. The full-size run recorded in docs/benchmarks.md is the same test with
-/// STORYMEDIA_SOAK_STORIES, STORYMEDIA_SOAK_SECONDS and STORYMEDIA_SOAK_CLIENTS set.
+/// STORYMEDIA_SOAK_STORIES, STORYMEDIA_SOAK_SECONDS, STORYMEDIA_SOAK_CLIENTS and STORYMEDIA_SOAK_DRAIN_SECONDS set.
 /// </summary>
 public sealed class SoakTests(Xunit.Abstractions.ITestOutputHelper output)
 {
@@ -17,6 +17,7 @@ public sealed class SoakTests(Xunit.Abstractions.ITestOutputHelper output)
             Stories = Setting("STORYMEDIA_SOAK_STORIES", defaults.Stories),
             Duration = TimeSpan.FromSeconds(Setting("STORYMEDIA_SOAK_SECONDS", (int)defaults.Duration.TotalSeconds)),
             Clients = Setting("STORYMEDIA_SOAK_CLIENTS", defaults.Clients),
+            DrainTimeout = TimeSpan.FromSeconds(Setting("STORYMEDIA_SOAK_DRAIN_SECONDS", (int)defaults.DrainTimeout.TotalSeconds)),
         };
         var result = await new SoakDriver(options).RunAsync();
         output.WriteLine(result.ToString());

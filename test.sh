@@ -78,5 +78,21 @@ for project in "${projects[@]}"; do
     fi
 done
 
+# CI shows only the end of the output, so the failures are repeated here with the first lines of their messages.
+if (( failed > 0 )); then
+    echo "Failed tests:"
+    for trx in "$results"/*.trx; do
+        awk '
+            /<UnitTestResult / && /outcome="(Failed|Error|Timeout|Aborted)"/ {
+                match($0, /testName="[^"]*"/); print "  " substr($0, RSTART + 10, RLENGTH - 11); open = 1; lines = 0; next
+            }
+            open && /<Message>/ { reading = 1; sub(/.*<Message>/, "") }
+            reading {
+                last = sub(/<\/Message>.*/, "")
+                if (lines++ < 8) print "      " $0
+                if (last) { reading = 0; open = 0 }
+            }' "$trx" | sed 's/&quot;/"/g; s/&lt;/</g; s/&gt;/>/g; s/&apos;/'"'"'/g; s/&amp;/\&/g'
+    done
+fi
 summary
 (( failed == 0 && broken == 0 ))

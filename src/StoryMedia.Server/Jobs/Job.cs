@@ -44,7 +44,8 @@ public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? In
 
 public abstract record StartOutcome
 {
-    public sealed record Started(Job Job, Job? ClearedStale) : StartOutcome;
+    /// <summary>The new job, and the stale jobs its start cleared (a video start also clears a stale image job).</summary>
+    public sealed record Started(Job Job, IReadOnlyList<Job> ClearedStale) : StartOutcome;
 
     public sealed record AlreadyRunning(Job Job) : StartOutcome;
 

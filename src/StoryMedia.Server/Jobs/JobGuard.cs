@@ -25,11 +25,11 @@ public sealed class JobGuard(
         switch (outcome)
         {
             case StartOutcome.Started started:
-                if (started.ClearedStale is { } stale)
+                foreach (var stale in started.ClearedStale)
                 {
-                    logger.LogWarning("Cleared stale {Kind} job {JobId} of story {StoryId}; last heartbeat {HeartbeatAt:o}", kind, stale.Id, stale.StoryId, stale.HeartbeatAt);
+                    logger.LogWarning("Cleared stale {Kind} job {JobId} of story {StoryId}; last heartbeat {HeartbeatAt:o}", stale.Kind, stale.Id, stale.StoryId, stale.HeartbeatAt);
                     running.Cancel(stale.Id);
-                    telemetry.ClearedStale(kind);
+                    telemetry.ClearedStale(stale.Kind);
                 }
                 activity?.SetTag("storymedia.job_id", started.Job.Id);
                 telemetry.Started(kind);

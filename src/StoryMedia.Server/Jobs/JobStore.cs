@@ -17,7 +17,7 @@ public sealed class JobStore(Database database)
 
     /// <summary>
     /// One transaction: clear this story's stale job, then insert unless another job is processing. A video
-    /// job also needs every scene to have an image and no image job processing; it keeps the scenes' images of
+    /// job also needs every scene to have an image and no live image job processing; it keeps the scenes' images of
     /// this moment. A refused start changes nothing.
     /// </summary>
     public async Task<StartOutcome> StartAsync(JobKind kind, NewJob job, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
@@ -40,8 +40,16 @@ public sealed class JobStore(Database database)
             {
                 return new StartOutcome.StoryNotFound();
             }
-            var stale = await SingleAsync(scope, kind, q.ClearStale, cancellationToken,
-                ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError));
+            var stale = new List<Job>();
+            // A video waits for the story's image job, so a stuck image job would block it too: the same stale rule clears both.
+            foreach (var staleKind in kind == JobKind.Video ? [JobKind.Video, JobKind.Image] : new[] { kind })
+            {
+                if (await SingleAsync(scope, staleKind, sql[staleKind].ClearStale, cancellationToken,
+                    ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError)) is { } cleared)
+                {
+                    stale.Add(cleared);
+                }
+            }
             if (kind == JobKind.Video && await RefuseVideoAsync(scope, job.StoryId, cancellationToken) is { } refused)
             {
                 return refused;
@@ -76,7 +84,7 @@ public sealed class JobStore(Database database)
 
     /// <summary>
     /// Why a video job may not start now: one is already running, an image job is about to change the scenes'
-    /// images, or a scene has no image to show. Runs under the story's lock, after this kind's stale job is cleared.
+    /// images, or a scene has no image to show. Runs under the story's lock, after stale jobs of both kinds are cleared.
     /// </summary>
     private async Task<StartOutcome?> RefuseVideoAsync(WriteScope scope, Guid storyId, CancellationToken cancellationToken)
     {

@@ -129,7 +129,7 @@ public sealed class JobStoreTests
         Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, kind, story.Id, t0 + staleAfter - TimeSpan.FromSeconds(1), staleAfter));
         var started = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0 + staleAfter + TimeSpan.FromSeconds(1), staleAfter));
 
-        Assert.Equal(old.Id, started.ClearedStale?.Id);
+        Assert.Equal(old.Id, Assert.Single(started.ClearedStale).Id);
         var cleared = await stores.Jobs.GetAsync(kind, old.Id, user, None);
         Assert.Equal(JobStatus.Failed, cleared!.Status);
         Assert.Equal("stale", cleared.Error);

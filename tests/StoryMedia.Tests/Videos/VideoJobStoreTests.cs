@@ -40,6 +40,34 @@ public sealed class VideoJobStoreTests
 
     [Theory]
     [MemberData(nameof(Providers))]
+    public async Task A_stale_image_job_does_not_block_a_video_the_video_start_clears_it(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewIllustratedStoryAsync(user);
+        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0)).Job;
+
+        var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddMinutes(5).AddSeconds(1)));
+
+        var cleared = Assert.Single(video.ClearedStale);
+        Assert.Equal((images.Id, JobKind.Image), (cleared.Id, cleared.Kind));
+        Assert.Equal((JobStatus.Failed, "stale"), ((await stores.Jobs.GetAsync(JobKind.Image, images.Id, user, None))!.Status, cleared.Error));
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_refused_video_start_leaves_a_stale_image_job_as_it_was(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewStoryAsync(user);
+        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0)).Job;
+
+        Assert.IsType<StartOutcome.ImagesMissing>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddMinutes(6)));
+
+        Assert.Equal(JobStatus.Processing, (await stores.Jobs.GetAsync(JobKind.Image, images.Id, user, None))!.Status);
+    }
+
+    [Theory]
+    [MemberData(nameof(Providers))]
     public async Task An_image_job_may_start_while_a_video_runs_and_the_video_keeps_the_images_it_started_with(string provider)
     {
         await using var stores = await Stores.CreateAsync(provider);

@@ -30,7 +30,38 @@ public sealed class JobRunner(
             logger.LogInformation("Job runner {InstanceId} stops claiming; running jobs have {Grace} to finish", InstanceId, options.Value.ShutdownGrace);
             handBack.CancelAfter(options.Value.ShutdownGrace);
         });
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", handBack.Token, stoppingToken)));
+        var workers = Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", handBack.Token, stoppingToken));
+        await Task.WhenAll([.. workers, .. concurrency > 0 ? [VouchForWaitingAsync(stoppingToken)] : Array.Empty<Task>()]);
+    }
+
+    /// <summary>
+    /// While this instance can run jobs, jobs waiting for a worker are not stuck: it heartbeats them on their behalf
+    /// so a start does not clear a job that only waits its turn.
+    /// </summary>
+    private async Task VouchForWaitingAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.HeartbeatInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var now = time.GetUtcNow();
+                foreach (var kind in worker.Kinds)
+                {
+                    await store.VouchForWaitingAsync(kind, now, now - interval, stoppingToken);
+                }
+                await Task.Delay(interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Job runner {InstanceId} could not heartbeat the waiting jobs; trying again", InstanceId);
+                await Task.Delay(interval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
     }
 
     private async Task WorkAsync(string workerId, CancellationToken handBack, CancellationToken stoppingToken)

@@ -35,7 +35,10 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, s
     /// <summary>The job's story, locked by a completion that publishes to it, in the same order as starts take their locks.</summary>
     public string LockStoryOfJob => $"select 1 from stories where id = @story_id {lockRows}";
 
-    /// <summary>Stale means silent: no heartbeat since @stale_before, however long the job has run.</summary>
+    /// <summary>
+    /// Stale means silent: no heartbeat since @stale_before, however long the job has run. A job waiting for a
+    /// worker gets its heartbeat from any live runner (<see cref="VouchForWaiting"/>).
+    /// </summary>
     public string ClearStale => $"""
         update {Table}
            set status = 'failed', error = @error, completed_at = @now
@@ -96,6 +99,17 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, s
                 limit 1
                {skipLocked})
         returning {Columns}
+        """;
+
+    /// <summary>
+    /// A live runner vouches for the jobs that wait for a worker (new, handed back, or orphaned past their lease):
+    /// a long queue is not a stuck job. With no runner alive anywhere they fall silent and the next start clears them.
+    /// </summary>
+    public string VouchForWaiting => $"""
+        update {Table}
+           set heartbeat_at = @now
+         where status = 'processing' and heartbeat_at < @fresh_before
+           and (lease_expires_at is null or lease_expires_at < @now)
         """;
 
     public string Heartbeat => $"""

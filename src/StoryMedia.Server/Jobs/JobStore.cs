@@ -155,6 +155,10 @@ public sealed class JobStore(Database database)
         return new ClaimResult(claimed, exhausted);
     }
 
+    /// <summary>Keeps the jobs that wait for a worker from looking silent; returns how many it touched.</summary>
+    public Task<int> VouchForWaitingAsync(JobKind kind, DateTimeOffset now, DateTimeOffset freshBefore, CancellationToken cancellationToken) =>
+        database.ExecuteAsWorkerAsync(sql[kind].VouchForWaiting, cancellationToken, ("now", now), ("fresh_before", freshBefore));
+
     public Task<bool> HeartbeatAsync(JobLease lease, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
         FencedAsync(lease, sql[lease.Kind].Heartbeat, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress));
 

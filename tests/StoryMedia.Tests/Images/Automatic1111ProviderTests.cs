@@ -102,8 +102,8 @@ public sealed class Automatic1111ProviderTests
         var backend = await Backend.CreateAsync(Backend.Sqlite);
         var settings = new Dictionary<string, string?>(ProviderTests.Automatic1111(fake))
         {
-            ["Jobs:LeaseDuration"] = "00:00:01",
-            ["Jobs:StaleAfter"] = "00:00:01",
+            ["Jobs:LeaseDuration"] = "00:00:02",
+            ["Jobs:StaleAfter"] = "00:00:02",
         };
         await using var first = await ServiceInstance.StartAsync(backend, settings);
         await using var second = await ServiceInstance.StartAsync(backend, settings);
@@ -112,8 +112,8 @@ public sealed class Automatic1111ProviderTests
         var job = await client.StartAsync(story.Id, "");
         await fake.WaitForCallAsync(c => c.Path == Automatic1111Wire.Txt2Img);
 
-        // Three leases (and stale periods) pass while the one call is still in flight.
-        var alive = await client.WaitForJobAsync(job.Id, j => j.HeartbeatAt > j.StartedAt + TimeSpan.FromSeconds(3));
+        // Two and a half leases (and stale periods) pass while the one call is still in flight.
+        var alive = await client.WaitForJobAsync(job.Id, j => j.HeartbeatAt > j.StartedAt + TimeSpan.FromSeconds(5));
         using var again = await second.Client(user).GenerateAsync(story.Id);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         release.SetResult();

@@ -179,6 +179,27 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_live_runner_vouches_for_waiting_and_orphaned_jobs_but_not_for_one_a_worker_holds(string provider, JobKind kind)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, (await StoryForAsync(stores, kind)).Id, t0));
+        var held = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        var waitingStory = await StoryForAsync(stores, kind);
+        var waiting = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, waitingStory.Id, t0.AddSeconds(1))).Job;
+
+        var vouched = await stores.Jobs.VouchForWaitingAsync(kind, t0.AddSeconds(20), t0.AddSeconds(15), None);
+
+        Assert.Equal(1, vouched);
+        Assert.Equal(t0.AddSeconds(20), (await stores.Jobs.GetAsync(kind, waiting.Id, user, None))!.HeartbeatAt);
+        Assert.Equal(t0, (await stores.Jobs.GetAsync(kind, held.Id, user, None))!.HeartbeatAt);
+        // Waiting past StaleAfter counted from its start, the vouched-for job is not cleared.
+        Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, kind, waitingStory.Id, t0.AddMinutes(5).AddSeconds(10)));
+        // Once the holder's lease has run out, its job waits for a worker like any other.
+        Assert.Equal(2, await stores.Jobs.VouchForWaitingAsync(kind, t0 + Lease + TimeSpan.FromSeconds(1), t0 + Lease, None));
+    }
+
+    [Theory]
+    [MemberData(nameof(ProvidersAndKinds))]
     public async Task A_worker_whose_lease_ran_out_is_fenced_out_by_the_worker_that_took_over(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);

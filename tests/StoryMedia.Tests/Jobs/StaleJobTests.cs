@@ -5,7 +5,7 @@ using StoryMedia.Tests.Infrastructure;
 
 namespace StoryMedia.Tests.Jobs;
 
-/// <summary>Stale means silent: with StaleAfter of a second, a job that stops heartbeating is cleared by the next start; one that heartbeats never is.</summary>
+/// <summary>Stale means silent: with StaleAfter of seconds, a job that stops heartbeating is cleared by the next start; one that heartbeats never is.</summary>
 public sealed class StaleJobTests
 {
     [Theory]
@@ -51,14 +51,15 @@ public sealed class StaleJobTests
     {
         await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider), new Dictionary<string, string?>
         {
+            // Fifteen heartbeats to a stale period, so a loaded machine's pauses do not make the job look silent.
             ["Jobs:WorkerConcurrency"] = "1",
-            ["Jobs:StaleAfter"] = "00:00:01",
+            ["Jobs:StaleAfter"] = "00:00:03",
             ["Jobs:HeartbeatInterval"] = "00:00:00.200",
-            ["Jobs:LeaseDuration"] = "00:00:01",
-            ["Images:Builtin:DelayPerImage"] = "00:00:00.600",
+            ["Jobs:LeaseDuration"] = "00:00:03",
+            ["Images:Builtin:DelayPerImage"] = "00:00:00.500",
         });
         var client = instance.Client(Guid.NewGuid());
-        var story = await client.CreateStoryAsync(scenes: 4);
+        var story = await client.CreateStoryAsync(scenes: 9);
         var job = await client.StartAsync(story.Id);
         var clock = Stopwatch.StartNew();
 
@@ -78,7 +79,42 @@ public sealed class StaleJobTests
 
         var done = await client.GetJobAsync(job.Id);
         Assert.Equal((JobStatus.Completed, 1, (string?)null), (done.Status, done.Attempts, done.Error));
-        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(1.5), $"the job ran {clock.Elapsed}, not longer than StaleAfter");
+        Assert.True(clock.Elapsed > TimeSpan.FromSeconds(4), $"the job ran {clock.Elapsed}, not longer than StaleAfter");
         Assert.True(refused > 5);
+    }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task A_job_waiting_behind_a_busy_worker_is_not_stale_however_long_it_waits(string provider)
+    {
+        var staleAfter = TimeSpan.FromSeconds(2);
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider), new Dictionary<string, string?>
+        {
+            ["Jobs:WorkerConcurrency"] = "1",
+            ["Jobs:StaleAfter"] = staleAfter.ToString(),
+            ["Jobs:HeartbeatInterval"] = "00:00:00.200",
+            ["Jobs:LeaseDuration"] = "00:00:02",
+            ["Images:Builtin:DelayPerImage"] = "00:00:00.500",
+        });
+        var client = instance.Client(Guid.NewGuid());
+        var busy = await client.StartAsync((await client.CreateStoryAsync(scenes: 12)).Id);
+        await client.WaitForJobAsync(busy.Id, j => j.Attempts == 1);
+        var story = await client.CreateStoryAsync(scenes: 1);
+        var waiting = await client.StartAsync(story.Id);
+        var clock = Stopwatch.StartNew();
+
+        // The one worker is busy for longer than StaleAfter, and every start meanwhile is refused.
+        while (clock.Elapsed < staleAfter * 1.5)
+        {
+            using var again = await client.GenerateAsync(story.Id);
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Equal(0, (await client.GetJobAsync(waiting.Id)).Attempts);
+            await Task.Delay(100);
+        }
+
+        var done = await client.WaitUntilFinishedAsync(waiting.Id);
+        Assert.Equal((JobStatus.Completed, 1, (string?)null), (done.Status, done.Attempts, done.Error));
+        Assert.Equal(JobStatus.Completed, (await client.GetJobAsync(busy.Id)).Status);
     }
 }

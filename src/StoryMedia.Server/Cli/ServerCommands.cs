@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Console;
 using StoryMedia.Auth;
 using StoryMedia.Data;
 using StoryMedia.Jobs;
+using StoryMedia.Media;
 
 namespace StoryMedia.Cli;
 
@@ -19,13 +20,13 @@ public static class ExitCodes
 }
 
 /// <summary>
-/// The verbs of the server executable: <c>migrate</c>, <c>jobs list|clear --story ID</c> and, in Development,
+/// The verbs of the server executable: <c>migrate</c>, <c>jobs list|clear --story ID</c>, <c>media sweep</c> and, in Development,
 /// <c>token --user ID</c>. Without a verb the executable runs the server. Configuration comes from
 /// appsettings.json and environment variables, as for the server.
 /// </summary>
 public static class ServerCommands
 {
-    private static readonly string[] Verbs = ["migrate", "jobs", "token", "--help", "-h", "-?", "--version"];
+    private static readonly string[] Verbs = ["migrate", "jobs", "media", "token", "--help", "-h", "-?", "--version"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Verbs.Contains(args[0], StringComparer.Ordinal);
 
@@ -44,6 +45,16 @@ public static class ServerCommands
         }));
         root.Subcommands.Add(migrate);
         root.Subcommands.Add(JobCommands.Build());
+
+        var dryRun = new Option<bool>("--dry-run") { Description = "Only count what would be deleted." };
+        var sweep = new Command("sweep", "Deletes media files that no story shows and no running job uses, older than Media:SweepMinAge.") { dryRun };
+        sweep.SetAction((parse, ct) => WithServicesAsync(async services =>
+        {
+            var result = await services.GetRequiredService<MediaSweeper>().SweepAsync(parse.GetValue(dryRun), ct);
+            Console.WriteLine($"{(parse.GetValue(dryRun) ? "Would delete" : "Deleted")} {result.Deleted} unreferenced files ({result.DeletedBytes} bytes); kept {result.Kept} older files still in use.");
+            return ExitCodes.Ok;
+        }));
+        root.Subcommands.Add(new Command("media", "Looks after the media directory.") { sweep });
 
         var user = new Option<Guid>("--user") { Description = "The user id (UUID) the token is for.", Required = true };
         var token = new Command("token", "Development only: prints a signed access token for a user, for curl and scripts.") { user };

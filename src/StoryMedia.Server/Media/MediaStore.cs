@@ -8,6 +8,12 @@ public sealed class MediaOptions
 {
     /// <summary>Where images and videos are kept; relative paths are under the content root.</summary>
     public string Path { get; set; } = "data/media";
+
+    /// <summary>How often files nothing refers to any more are deleted; zero turns the sweep off.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>A sweep leaves younger files alone, so a file a worker has written but not yet recorded is safe.</summary>
+    public TimeSpan SweepMinAge { get; set; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>
@@ -76,6 +82,15 @@ public sealed partial class MediaStore
         return File.Exists(path);
     }
 
+    /// <summary>A file the store made: a key, or the temporary file a key is written through.</summary>
+    public static bool IsOwnFile(string name) => KeyPattern().IsMatch(name) || TemporaryPattern().IsMatch(name);
+
+    /// <summary>The key a file holds, or null for a temporary file.</summary>
+    public static string? KeyOfFile(string name) => KeyPattern().IsMatch(name) ? name : null;
+
     [GeneratedRegex("^[0-9a-f]{32}\\.(png|jpg|webp|mp4)$")]
     private static partial Regex KeyPattern();
+
+    [GeneratedRegex("^\\.[0-9a-f]{32}\\.(png|jpg|webp|mp4)\\.tmp$")]
+    private static partial Regex TemporaryPattern();
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using StoryMedia.Cli;
 using StoryMedia.Jobs;
+using StoryMedia.Media;
 using StoryMedia.Tests.Infrastructure;
 
 namespace StoryMedia.Tests.Operations;
@@ -51,6 +52,26 @@ public sealed class CommandLineTests
         Assert.Contains("\"status\": \"failed\"", json.StdOut, StringComparison.Ordinal);
         var seen = await client.GetJobAsync(job.Id);
         Assert.Equal((JobStatus.Failed, JobCommands.ClearedByOperator), (seen.Status, seen.Error));
+    }
+
+    [Fact]
+    public async Task Media_sweep_counts_in_a_dry_run_and_then_deletes_what_a_crash_left()
+    {
+        var backend = await Backend.CreateAsync(Backend.Postgres);
+        await ServerProcess.RunCommandAsync(backend, ["migrate"]);
+        var media = TempDirectory.Create("media");
+        var leftOver = Path.Combine(media, $".{MediaStore.NewKey(".mp4")}.tmp");
+        await File.WriteAllBytesAsync(leftOver, new byte[100]);
+        File.SetLastWriteTimeUtc(leftOver, DateTime.UtcNow.AddHours(-2));
+        var settings = new Dictionary<string, string?> { ["Media:Path"] = media };
+
+        var dry = await ServerProcess.RunCommandAsync(backend, ["media", "sweep", "--dry-run"], settings: settings);
+        Assert.True(File.Exists(leftOver));
+        var swept = await ServerProcess.RunCommandAsync(backend, ["media", "sweep"], settings: settings);
+
+        Assert.Equal((ExitCodes.Ok, "Would delete 1 unreferenced files (100 bytes); kept 0 older files still in use."), (dry.ExitCode, dry.StdOut.Trim()));
+        Assert.Equal((ExitCodes.Ok, "Deleted 1 unreferenced files (100 bytes); kept 0 older files still in use."), (swept.ExitCode, swept.StdOut.Trim()));
+        Assert.False(File.Exists(leftOver));
     }
 
     [Fact]

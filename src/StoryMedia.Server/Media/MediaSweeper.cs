@@ -1,0 +1,115 @@
+using Microsoft.Extensions.Options;
+using StoryMedia.Data;
+
+namespace StoryMedia.Media;
+
+/// <summary>What a sweep found: files deleted (or that would be, in a dry run), their bytes, and old files kept.</summary>
+public sealed record SweepResult(int Deleted, long DeletedBytes, int Kept);
+
+/// <summary>
+/// Deletes media files that nothing can show or use any more: the images of jobs that were cleared or failed,
+/// images and videos replaced by a later job once no running job uses them, and temporary files a crash left.
+/// Only the store's own files older than <see cref="MediaOptions.SweepMinAge"/> are looked at.
+/// </summary>
+public sealed class MediaSweeper(Database database, MediaStore media, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweeper> logger)
+{
+    /// <summary>
+    /// Every key a story shows or a processing job may still use (its scene images so far, a video job's copy of
+    /// the scenes' images, its finished video). One statement, so one snapshot.
+    /// </summary>
+    private const string ReferencedKeys = """
+        select image_key from scenes where image_key is not null
+        union select video_key from stories where video_key is not null
+        union select js.image_key from image_generation_job_scenes js
+                join image_generation_jobs j on j.id = js.job_id where j.status = 'processing'
+        union select vs.image_key from video_generation_job_scenes vs
+                join video_generation_jobs j on j.id = vs.job_id where j.status = 'processing'
+        union select video_key from video_generation_jobs where status = 'processing' and video_key is not null
+        """;
+
+    public async Task<SweepResult> SweepAsync(bool dryRun, CancellationToken cancellationToken)
+    {
+        var cutOff = (time.GetUtcNow() - options.Value.SweepMinAge).UtcDateTime;
+        // Files are listed before the references are read. A key gains a reference only when a worker records a
+        // file it has just written (younger than the cut-off) or when one already referenced is copied (a video's
+        // snapshot, a completion publishing its job's images), so an old file unreferenced now stays unreferenced.
+        var candidates = new DirectoryInfo(media.Root).EnumerateFiles()
+            .Where(file => MediaStore.IsOwnFile(file.Name) && file.LastWriteTimeUtc < cutOff)
+            .ToList();
+        if (candidates.Count == 0)
+        {
+            return new SweepResult(0, 0, 0);
+        }
+        var referenced = await ReferencedKeysAsync(cancellationToken);
+        var garbage = candidates.Where(file => MediaStore.KeyOfFile(file.Name) is not { } key || !referenced.Contains(key)).ToList();
+        var deleted = 0;
+        var bytes = 0L;
+        foreach (var file in garbage)
+        {
+            var length = file.Length;
+            if (!dryRun)
+            {
+                try
+                {
+                    file.Delete();
+                }
+                catch (IOException ex)
+                {
+                    logger.LogWarning(ex, "Could not delete media file {File}", file.Name);
+                    continue;
+                }
+            }
+            deleted++;
+            bytes += length;
+        }
+        var result = new SweepResult(deleted, bytes, candidates.Count - garbage.Count);
+        logger.LogInformation("Media sweep{DryRun}: {Deleted} unreferenced files ({Bytes} bytes) deleted, {Kept} older files still in use",
+            dryRun ? " (dry run)" : "", result.Deleted, result.DeletedBytes, result.Kept);
+        return result;
+    }
+
+    private async Task<HashSet<string>> ReferencedKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = await database.BeginReadAsync(cancellationToken);
+        await using var command = database.Command(scope, ReferencedKeys);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetString(0));
+        }
+        return keys;
+    }
+}
+
+/// <summary>Runs a sweep at start and every <see cref="MediaOptions.SweepInterval"/>, unless that is zero.</summary>
+public sealed class MediaSweepService(MediaSweeper sweeper, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweepService> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.SweepInterval;
+        if (interval <= TimeSpan.Zero)
+        {
+            return;
+        }
+        using var timer = new PeriodicTimer(interval, time);
+        try
+        {
+            do
+            {
+                try
+                {
+                    await sweeper.SweepAsync(dryRun: false, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "The media sweep failed; it runs again in {Interval}", interval);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}

@@ -31,19 +31,19 @@ public abstract class Database
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
     /// <summary>A worker's write transaction; on SQLite it takes the write lock up front so a read never has to upgrade.</summary>
-    public Task<WriteScope> BeginWriteAsync(CancellationToken cancellationToken) => BeginAsync(null, write: true, cancellationToken);
+    public Task<DatabaseTransaction> BeginWriteAsync(CancellationToken cancellationToken) => BeginAsync(null, write: true, cancellationToken);
 
     /// <summary>A worker's read transaction.</summary>
-    public Task<WriteScope> BeginReadAsync(CancellationToken cancellationToken) => BeginAsync(null, write: false, cancellationToken);
+    public Task<DatabaseTransaction> BeginReadAsync(CancellationToken cancellationToken) => BeginAsync(null, write: false, cancellationToken);
 
     /// <summary>A write transaction on behalf of a signed-in user: it sees and changes only what the user may.</summary>
-    public Task<WriteScope> BeginWriteAsUserAsync(Guid userId, CancellationToken cancellationToken) => BeginAsync(userId, write: true, cancellationToken);
+    public Task<DatabaseTransaction> BeginWriteAsUserAsync(Guid userId, CancellationToken cancellationToken) => BeginAsync(userId, write: true, cancellationToken);
 
     /// <summary>A read transaction on behalf of a signed-in user.</summary>
-    public Task<WriteScope> BeginReadAsUserAsync(Guid userId, CancellationToken cancellationToken) => BeginAsync(userId, write: false, cancellationToken);
+    public Task<DatabaseTransaction> BeginReadAsUserAsync(Guid userId, CancellationToken cancellationToken) => BeginAsync(userId, write: false, cancellationToken);
 
     /// <summary>Begins a transaction as <paramref name="userId"/>, or as the workers when it is null.</summary>
-    protected abstract Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken);
+    protected abstract Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken);
 
     /// <summary>One worker statement in a transaction of its own; answers the rows it changed.</summary>
     public virtual async Task<int> ExecuteAsWorkerAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
@@ -73,14 +73,14 @@ public abstract class Database
         return command;
     }
 
-    public DbCommand Command(WriteScope scope, string sql, params (string Name, object? Value)[] parameters) =>
+    public DbCommand Command(DatabaseTransaction scope, string sql, params (string Name, object? Value)[] parameters) =>
         Command(scope.Connection, sql, scope.Transaction, parameters);
 
     protected abstract object Bind(object value);
 }
 
 /// <summary>A connection with an open transaction; disposing without commit rolls back.</summary>
-public sealed class WriteScope(DbConnection connection, DbTransaction transaction, IDisposable? gate) : IAsyncDisposable
+public sealed class DatabaseTransaction(DbConnection connection, DbTransaction transaction, IDisposable? gate) : IAsyncDisposable
 {
     public DbConnection Connection { get; } = connection;
 

@@ -32,7 +32,7 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
 
-    protected override async Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
+    protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
@@ -47,7 +47,7 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
                 command.Parameters.AddWithValue("role", role);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
-            return new WriteScope(connection, transaction, gate: null);
+            return new DatabaseTransaction(connection, transaction, gate: null);
         }
         catch
         {

@@ -45,7 +45,7 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
     }
 
     /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
-    protected override async Task<WriteScope> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
+    protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {
         if (!write)
         {
@@ -53,7 +53,7 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
             try
             {
                 // A deferred transaction takes no lock until it reads, and readers never block in WAL mode.
-                return new WriteScope(reader, reader.BeginTransaction(deferred: true), gate: null);
+                return new DatabaseTransaction(reader, reader.BeginTransaction(deferred: true), gate: null);
             }
             catch
             {
@@ -67,7 +67,7 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
         {
             var connection = (SqliteConnection)await OpenAsync(cancellationToken);
             // BeginTransaction() without deferred is BEGIN IMMEDIATE: the write lock is taken before any read.
-            return new WriteScope(connection, connection.BeginTransaction(), release);
+            return new DatabaseTransaction(connection, connection.BeginTransaction(), release);
         }
         catch
         {

@@ -86,7 +86,7 @@ public sealed class JobStore(Database database)
     /// Why a video job may not start now: one is already running, an image job is about to change the scenes'
     /// images, or a scene has no image to show. Runs under the story's lock, after stale jobs of both kinds are cleared.
     /// </summary>
-    private async Task<StartOutcome?> RefuseVideoAsync(WriteScope scope, Guid storyId, CancellationToken cancellationToken)
+    private async Task<StartOutcome?> RefuseVideoAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken)
     {
         if (await SingleAsync(scope, JobKind.Video, sql[JobKind.Video].Running, cancellationToken, ("story_id", storyId)) is { } video)
         {
@@ -200,51 +200,40 @@ public sealed class JobStore(Database database)
         FencedAsync(lease, JobSql.RecordSceneImage, cancellationToken, ("scene_id", sceneId), ("image_key", imageKey));
 
     /// <summary>Scene images this job has already made, in earlier attempts too, so a resumed job skips them.</summary>
-    public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken)
-    {
-        await using var scope = await database.BeginReadAsync(cancellationToken);
-        await using var command = database.Command(scope, JobSql.SceneImagesOfJob, ("job_id", jobId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var images = new Dictionary<Guid, string>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            images[reader.GetGuid(0)] = reader.GetString(1);
-        }
-        return images;
-    }
+    public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await ReadAsWorkerAsync(JobSql.SceneImagesOfJob, r => (Scene: r.GetGuid(0), Key: r.GetString(1)), cancellationToken, ("job_id", jobId)))
+            .ToDictionary(image => image.Scene, image => image.Key);
 
     /// <summary>Records the finished video of a video job; the story shows it once the job completes.</summary>
     public Task<bool> RecordVideoAsync(JobLease lease, string videoKey, CancellationToken cancellationToken) =>
         FencedAsync(lease, JobSql.RecordVideo, cancellationToken, ("video_key", videoKey));
 
     /// <summary>The video an earlier attempt of this job finished, if any, so a resumed job does not render it again.</summary>
-    public async Task<string?> VideoOfJobAsync(Guid jobId, CancellationToken cancellationToken)
-    {
-        await using var scope = await database.BeginReadAsync(cancellationToken);
-        await using var command = database.Command(scope, JobSql.VideoOfJob, ("job_id", jobId));
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
-    }
+    public async Task<string?> VideoOfJobAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await ReadAsWorkerAsync(JobSql.VideoOfJob, NullableString, cancellationToken, ("job_id", jobId))).FirstOrDefault();
 
     /// <summary>The scenes' images as they were when the video job started, in scene order.</summary>
-    public async Task<IReadOnlyList<SceneImage>> VideoScenesAsync(Guid jobId, CancellationToken cancellationToken)
-    {
-        await using var scope = await database.BeginReadAsync(cancellationToken);
-        await using var command = database.Command(scope, JobSql.SceneImagesOfVideoJob, ("job_id", jobId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var scenes = new List<SceneImage>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            scenes.Add(new SceneImage(reader.GetInt32(0), reader.GetString(1)));
-        }
-        return scenes;
-    }
+    public async Task<IReadOnlyList<SceneImage>> VideoScenesAsync(Guid jobId, CancellationToken cancellationToken) =>
+        await ReadAsWorkerAsync(JobSql.SceneImagesOfVideoJob, r => new SceneImage(r.GetInt32(0), r.GetString(1)), cancellationToken, ("job_id", jobId));
 
     /// <summary>The W3C trace context of the request that started the job, if it was traced.</summary>
-    public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken)
+    public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await ReadAsWorkerAsync(JobSql.TraceParentOfJob, NullableString, cancellationToken, ("job_id", jobId))).FirstOrDefault();
+
+    private static string? NullableString(DbDataReader reader) => reader.IsDBNull(0) ? null : reader.GetString(0);
+
+    /// <summary>One read statement in a worker's read transaction of its own.</summary>
+    private async Task<List<T>> ReadAsWorkerAsync<T>(string statement, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var scope = await database.BeginReadAsync(cancellationToken);
-        await using var command = database.Command(scope, JobSql.TraceParentOfJob, ("job_id", jobId));
-        return await command.ExecuteScalarAsync(cancellationToken) as string;
+        await using var command = database.Command(scope, statement, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(row(reader));
+        }
+        return rows;
     }
 
     private static (string, object?)[] LeaseParameters(JobLease lease) =>
@@ -253,19 +242,19 @@ public sealed class JobStore(Database database)
     private async Task<bool> FencedAsync(JobLease lease, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters) =>
         await database.ExecuteAsWorkerAsync(statement, cancellationToken, [.. LeaseParameters(lease), .. parameters]) == 1;
 
-    private async Task<bool> ExistsAsync(WriteScope scope, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private async Task<bool> ExistsAsync(DatabaseTransaction scope, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var command = database.Command(scope.Connection, statement, scope.Transaction, parameters);
         return await command.ExecuteScalarAsync(cancellationToken) is not null;
     }
 
-    private async Task<Job?> SingleAsync(WriteScope scope, JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private async Task<Job?> SingleAsync(DatabaseTransaction scope, JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         var jobs = await ManyAsync(scope, kind, statement, cancellationToken, parameters);
         return jobs.Count == 0 ? null : jobs[0];
     }
 
-    private async Task<IReadOnlyList<Job>> ManyAsync(WriteScope scope, JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private async Task<IReadOnlyList<Job>> ManyAsync(DatabaseTransaction scope, JobKind kind, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         await using var command = database.Command(scope.Connection, statement, scope.Transaction, parameters);
         return await ReadJobsAsync(command, kind, cancellationToken);

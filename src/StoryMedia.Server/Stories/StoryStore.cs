@@ -68,7 +68,7 @@ public sealed class StoryStore(Database database)
         return stories.Count == 0 ? null : stories[0];
     }
 
-    private async Task<IReadOnlyList<Story>> ReadStoriesAsync(WriteScope scope, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    private async Task<IReadOnlyList<Story>> ReadStoriesAsync(DatabaseTransaction scope, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
         var headers = new List<(Guid Id, Guid UserId, string Title, string Style, DateTimeOffset CreatedAt, string? VideoKey)>();
         await using (var command = database.Command(scope, sql, parameters))
@@ -88,7 +88,7 @@ public sealed class StoryStore(Database database)
         return stories;
     }
 
-    private async Task<IReadOnlyList<Scene>> ReadScenesAsync(WriteScope scope, Guid storyId, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<Scene>> ReadScenesAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken)
     {
         await using var command = database.Command(scope, SelectScenes, ("story_id", storyId));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

@@ -48,7 +48,7 @@ public sealed class RowLevelSecurityTests
         ];
     }
 
-    private static async Task<int> CountRowsAsync(Database database, WriteScope scope, string sql, (string, object?)[] parameters)
+    private static async Task<int> CountRowsAsync(Database database, DatabaseTransaction scope, string sql, (string, object?)[] parameters)
     {
         await using var command = database.Command(scope, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(None);
@@ -216,7 +216,7 @@ public sealed class RowLevelSecurityTests
         Assert.Null(await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, bob, None));
     }
 
-    private static async Task<WriteScope> OpenAsync(PostgresDatabase database, string role, string claims)
+    private static async Task<DatabaseTransaction> OpenAsync(PostgresDatabase database, string role, string claims)
     {
         var connection = await database.DataSource.OpenConnectionAsync(None);
         var transaction = await connection.BeginTransactionAsync(None);
@@ -224,7 +224,7 @@ public sealed class RowLevelSecurityTests
         command.Parameters.AddWithValue("claims", claims);
         command.Parameters.AddWithValue("role", role);
         await command.ExecuteNonQueryAsync(None);
-        return new WriteScope(connection, transaction, null);
+        return new DatabaseTransaction(connection, transaction, null);
     }
 
     private static async Task<List<string>> ScalarsAsync(DbConnection connection, string sql, params (string Name, object Value)[] parameters)

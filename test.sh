@@ -37,6 +37,11 @@ if ! dotnet build StoryMedia.slnx -c Release -nologo -v quiet -clp:NoSummary; th
     exit 1
 fi
 
+# The tests' files (SQLite databases, media, server output) go to one directory per run, removed at the end.
+STORYMEDIA_TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/storymedia-tests.XXXXXX")
+export STORYMEDIA_TEST_TMP
+trap 'rm -rf "$STORYMEDIA_TEST_TMP"' EXIT
+
 results=$PWD/TestResults
 mkdir -p "$results"
 shopt -s nullglob

@@ -18,9 +18,14 @@ public sealed record Backend(string Provider, string ConnectionString)
 
 public static class TempDirectory
 {
+    /// <summary>./test.sh gives each run a directory of its own (STORYMEDIA_TEST_TMP) and removes it at the end.</summary>
+    private static readonly string Root = Environment.GetEnvironmentVariable("STORYMEDIA_TEST_TMP") is { Length: > 0 } run
+        ? run
+        : Path.Combine(Path.GetTempPath(), "storymedia-tests");
+
     public static string Create(string purpose)
     {
-        var path = Path.Combine(Path.GetTempPath(), "storymedia-tests", $"{purpose}-{Guid.NewGuid():N}");
+        var path = Path.Combine(Root, $"{purpose}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(path);
         return path;
     }

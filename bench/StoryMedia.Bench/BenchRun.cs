@@ -96,9 +96,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
                 "≤ 1×", cleared <= staleLimit));
             report.Reading.Add(
                 $"**Recovery.** After kill -9 of the instance running a job, the other instance claimed it {Report.Number(resumedSeconds, "0.00")} s later (LeaseDuration {Report.Number(sizes.LeaseDuration.TotalSeconds, "0.0")} s) and finished it. " +
-                "By design the bound is LeaseDuration + PollInterval: the lease ends at most LeaseDuration after the dead worker's last heartbeat (which came at most HeartbeatInterval before the kill), " +
-                "and an idle instance looks for orphaned jobs every PollInterval, 1 s by default. So the target (LeaseDuration + 1 s) holds with the default PollInterval, with little margin for a slow claim on a loaded machine; " +
-                $"a shorter `Jobs:PollInterval` tightens it. A silent job (no worker anywhere) was cleared by the first start {Report.Number(cleared, "0.00")} s after its last heartbeat (StaleAfter {Report.Number(sizes.StaleAfter.TotalSeconds, "0.0")} s): " +
+                "The lease ends at most LeaseDuration after the dead worker's last heartbeat (which came at most HeartbeatInterval before the kill), " +
+                "and an idle runner wakes when the soonest lease runs out (not only every PollInterval), so the takeover follows the lease's end by the time a claim takes. " +
+                $"A silent job (no worker anywhere) was cleared by the first start {Report.Number(cleared, "0.00")} s after its last heartbeat (StaleAfter {Report.Number(sizes.StaleAfter.TotalSeconds, "0.0")} s): " +
                 "a start clears a stale job itself, so beyond StaleAfter there is only the client's retry interval (20 ms here) and the request.");
 
             using var sqlite = new SqliteDatabase(sqliteApi);

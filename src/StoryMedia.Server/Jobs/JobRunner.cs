@@ -16,6 +16,9 @@ public sealed class JobRunner(
     TimeProvider time,
     ILogger<JobRunner> logger) : BackgroundService
 {
+    // Leases end strictly after their expiry instant; waking a little later finds the job claimable.
+    private static readonly TimeSpan LeaseExpiryMargin = TimeSpan.FromMilliseconds(20);
+
     /// <summary>Unique per process and per runner, so two instances in one test process never share a lease.</summary>
     public string InstanceId { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
@@ -70,11 +73,19 @@ public sealed class JobRunner(
         {
             var nextStart = running.NextStart;
             var ranJob = false;
+            var wait = options.Value.PollInterval;
             try
             {
                 foreach (var kind in worker.Kinds)
                 {
-                    ranJob |= await ClaimAndRunAsync(kind, workerId, handBack, stoppingToken);
+                    var (ran, nextLeaseExpiry) = await ClaimAndRunAsync(kind, workerId, handBack, stoppingToken);
+                    ranJob |= ran;
+                    if (nextLeaseExpiry is { } expiry)
+                    {
+                        // Just past the expiry, when the claim can take the job.
+                        var untilClaimable = expiry - time.GetUtcNow() + LeaseExpiryMargin;
+                        wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, Math.Max(untilClaimable.Ticks, LeaseExpiryMargin.Ticks)));
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -87,12 +98,13 @@ public sealed class JobRunner(
             }
             if (!ranJob)
             {
-                await Task.WhenAny(nextStart, Task.Delay(options.Value.PollInterval, time, stoppingToken));
+                await Task.WhenAny(nextStart, Task.Delay(wait, time, stoppingToken));
             }
         }
     }
 
-    private async Task<bool> ClaimAndRunAsync(JobKind kind, string workerId, CancellationToken handBack, CancellationToken stoppingToken)
+    /// <summary>Whether a job ran; if none could be claimed, when the soonest lease of this kind runs out.</summary>
+    private async Task<(bool Ran, DateTimeOffset? NextLeaseExpiry)> ClaimAndRunAsync(JobKind kind, string workerId, CancellationToken handBack, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(kind, workerId, time.GetUtcNow(), o.LeaseDuration, o.MaxAttempts, stoppingToken);
@@ -102,7 +114,7 @@ public sealed class JobRunner(
         }
         if (claim.Claimed is not { } job)
         {
-            return false;
+            return (false, claim.NextLeaseExpiry);
         }
         if (job.Attempts > 1)
         {
@@ -110,6 +122,6 @@ public sealed class JobRunner(
             telemetry.TakenOver(kind);
         }
         await worker.RunAsync(job, workerId, handBack);
-        return true;
+        return (true, null);
     }
 }

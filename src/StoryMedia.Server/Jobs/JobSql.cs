@@ -101,6 +101,9 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, s
         returning {Columns}
         """;
 
+    /// <summary>When the soonest lease runs out: an idle runner wakes then, so a dead worker's job is taken over without waiting for a poll.</summary>
+    public string NextLeaseExpiry => $"select min(lease_expires_at) from {Table} where status = 'processing' and lease_expires_at >= @now";
+
     /// <summary>
     /// A live runner vouches for the jobs that wait for a worker (new, handed back, or orphaned past their lease):
     /// a long queue is not a stuck job. With no runner alive anywhere they fall silent and the next start clears them.

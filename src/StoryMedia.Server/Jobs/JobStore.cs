@@ -151,8 +151,18 @@ public sealed class JobStore(Database database)
             ("error", $"Gave up after {maxAttempts} attempts: the worker running this job stopped responding each time."));
         var claimed = await SingleAsync(scope, kind, q.Claim, cancellationToken,
             ("worker_id", workerId), ("now", now), ("lease_until", now + lease), ("max_attempts", maxAttempts));
+        DateTimeOffset? nextLeaseExpiry = null;
+        if (claimed is null)
+        {
+            await using var next = database.Command(scope, q.NextLeaseExpiry, ("now", now));
+            await using var reader = await next.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken) && !reader.IsDBNull(0))
+            {
+                nextLeaseExpiry = reader.GetFieldValue<DateTimeOffset>(0);
+            }
+        }
         await scope.CommitAsync(cancellationToken);
-        return new ClaimResult(claimed, exhausted);
+        return new ClaimResult(claimed, exhausted, nextLeaseExpiry);
     }
 
     /// <summary>Keeps the jobs that wait for a worker from looking silent; returns how many it touched.</summary>
@@ -288,6 +298,7 @@ public sealed class JobStore(Database database)
     }
 }
 
-public sealed record ClaimResult(Job? Claimed, IReadOnlyList<Job> Exhausted);
+/// <summary>The job claimed, if any; jobs failed for using up their attempts; when nothing was claimed, when the soonest lease runs out.</summary>
+public sealed record ClaimResult(Job? Claimed, IReadOnlyList<Job> Exhausted, DateTimeOffset? NextLeaseExpiry = null);
 
 public sealed record SceneImage(int Position, string ImageKey);

@@ -85,4 +85,34 @@ public sealed class ClearAndResumeTests
         Assert.Equal("/media/0123456789abcdef0123456789abcdef.png", scenes.Single(s => s.Id == firstSceneId).ImageUrl);
         Assert.Equal(2, Directory.GetFiles(instance.Get<StoryMedia.Media.MediaStore>().Root, "*.png").Length);
     }
+
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task An_idle_runner_takes_over_a_dead_workers_job_when_its_lease_runs_out_not_at_its_next_poll(string provider)
+    {
+        var backend = await Backend.CreateAsync(provider);
+        var user = Guid.NewGuid();
+        var pollInterval = TimeSpan.FromSeconds(30);
+        Guid jobId;
+        await using (var stores = await Stores.CreateAsync(backend))
+        {
+            var story = await stores.NewStoryAsync(user, scenes: 1);
+            var now = DateTimeOffset.UtcNow;
+            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(JobKind.Image, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
+            // A worker claims the job with a two-second lease and dies.
+            Assert.NotNull((await stores.Jobs.ClaimAsync(JobKind.Image, "dead-worker", now, TimeSpan.FromSeconds(2), 3, CancellationToken.None)).Claimed);
+        }
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await using var instance = await ServiceInstance.StartAsync(backend, new Dictionary<string, string?>
+        {
+            ["Jobs:WorkerConcurrency"] = "1",
+            ["Jobs:PollInterval"] = pollInterval.ToString(),
+        });
+        var done = await instance.Client(user).WaitUntilFinishedAsync(jobId, pollInterval);
+
+        Assert.Equal((JobStatus.Completed, 2), (done.Status, done.Attempts));
+        Assert.True(clock.Elapsed < pollInterval / 2, $"taken over after {clock.Elapsed}: the runner waited for its poll, not for the lease");
+    }
 }

@@ -200,6 +200,21 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
+    public async Task A_claim_that_finds_nothing_says_when_the_soonest_lease_runs_out(string provider, JobKind kind)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        Assert.Null((await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).NextLeaseExpiry);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, (await StoryForAsync(stores, kind)).Id, t0));
+        Assert.NotNull((await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed);
+
+        var idle = await stores.Jobs.ClaimAsync(kind, "w2", t0.AddSeconds(5), Lease, 3, None);
+
+        Assert.Null(idle.Claimed);
+        Assert.Equal(t0 + Lease, idle.NextLeaseExpiry);
+    }
+
+    [Theory]
+    [MemberData(nameof(ProvidersAndKinds))]
     public async Task A_worker_whose_lease_ran_out_is_fenced_out_by_the_worker_that_took_over(string provider, JobKind kind)
     {
         await using var stores = await Stores.CreateAsync(provider);

@@ -47,6 +47,27 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
     }
 
     [Fact]
+    public async Task A_job_that_waits_for_a_free_worker_says_so_and_then_runs()
+    {
+        // The server's two workers are busy with other stories' long jobs.
+        foreach (var other in await Task.WhenAll(Api.CreateStoryAsync(scenes: LongStory), Api.CreateStoryAsync(scenes: LongStory)))
+        {
+            var busy = await Api.StartAsync(other.Id);
+            await Api.WaitForJobAsync(busy.Id, j => j.Attempts == 1);
+        }
+        var story = await Api.CreateStoryAsync(scenes: 1);
+        var ui = await SignedInPageAsync();
+        await ui.OpenStoryAsync(story.Id);
+
+        await ui.Generate.ClickAsync();
+
+        await Expect(ui.ProgressStatus).ToHaveTextAsync("Waiting for a free worker");
+        await Expect(ui.ProgressStatus).ToHaveTextAsync("Generating images");
+        await ui.WaitUntilCompletedAsync();
+        Assert.Equal(1, Assert.Single(await Api.ImageJobsAsync(story.Id)).Attempts);
+    }
+
+    [Fact]
     public async Task A_double_click_on_generate_starts_exactly_one_job()
     {
         var story = await Api.CreateStoryAsync(scenes: 3);

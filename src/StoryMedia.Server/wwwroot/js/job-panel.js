@@ -253,7 +253,8 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
     progressArea.dataset.status = job.status;
     bar.value = job.progress;
     percent.textContent = `${job.progress} %`;
-    statusLabel.textContent = job.status === 'processing' ? kind.runningLabel
+    // A job no worker has claimed yet waits its turn behind other stories' jobs.
+    statusLabel.textContent = job.status === 'processing' ? (job.attempts === 0 ? 'Waiting for a free worker' : kind.runningLabel)
       : job.status === 'completed' ? 'Completed' : 'Failed';
     doneText.textContent = kind.progressText(job, currentStory);
     const milestone = (kind.milestone ?? kind.progressText)(job, currentStory);

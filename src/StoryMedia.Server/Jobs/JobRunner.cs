@@ -33,8 +33,12 @@ public sealed class JobRunner(
             logger.LogInformation("Job runner {InstanceId} stops claiming; running jobs have {Grace} to finish", InstanceId, options.Value.ShutdownGrace);
             handBack.CancelAfter(options.Value.ShutdownGrace);
         });
-        var workers = Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", handBack.Token, stoppingToken));
-        await Task.WhenAll([.. workers, .. concurrency > 0 ? [VouchForWaitingAsync(stoppingToken)] : Array.Empty<Task>()]);
+        var loops = Enumerable.Range(0, concurrency).Select(i => WorkAsync($"{InstanceId}/{i}", handBack.Token, stoppingToken)).ToList();
+        if (concurrency > 0)
+        {
+            loops.Add(VouchForWaitingAsync(stoppingToken));
+        }
+        await Task.WhenAll(loops);
     }
 
     /// <summary>

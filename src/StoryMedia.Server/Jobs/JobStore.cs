@@ -40,9 +40,10 @@ public sealed class JobStore(Database database)
             {
                 return new StartOutcome.StoryNotFound();
             }
-            var stale = new List<Job>();
             // A video waits for the story's image job, so a stuck image job would block it too: the same stale rule clears both.
-            foreach (var staleKind in kind == JobKind.Video ? [JobKind.Video, JobKind.Image] : new[] { kind })
+            JobKind[] staleKinds = kind == JobKind.Video ? [JobKind.Video, JobKind.Image] : [kind];
+            var stale = new List<Job>();
+            foreach (var staleKind in staleKinds)
             {
                 if (await SingleAsync(scope, staleKind, sql[staleKind].ClearStale, cancellationToken,
                     ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError)) is { } cleared)

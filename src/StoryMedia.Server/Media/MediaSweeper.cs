@@ -53,7 +53,7 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
                 {
                     file.Delete();
                 }
-                catch (IOException ex)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
                     logger.LogWarning(ex, "Could not delete media file {File}", file.Name);
                     continue;

@@ -89,15 +89,11 @@ public static class JobApi
                 return TypedResults.Accepted($"{names.Collection}/{started.Job.Id}", JobView.Of(started.Job));
             case StartOutcome.AlreadyRunning { Job: var running }:
                 var now = time.GetUtcNow();
-                var untilStale = running.HeartbeatAt + options.StaleAfter - now;
-                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(untilStale.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status409Conflict,
+                return InProgress(running, options, now, http.Response,
                     title: $"{names.Activity} already in progress.",
                     detail: $"A job for this story started {Durations.Describe(now - running.StartedAt)} ago and is at {running.Progress} %; " +
                             $"its last heartbeat was {Durations.Describe(now - running.HeartbeatAt)} ago. " +
-                            $"If it is stuck, clear it with POST {names.Clear} and try again.",
-                    extensions: new Dictionary<string, object?> { ["job"] = JobView.Of(running) });
+                            $"If it is stuck, clear it with POST {names.Clear} and try again.");
             case StartOutcome.BlockedBy { Job: var blocking }:
                 var other = JobRoutes.Of(blocking.Kind);
                 var since = time.GetUtcNow() - blocking.StartedAt;
@@ -117,6 +113,21 @@ public static class JobApi
             default:
                 return Problems.StoryNotFound(storyId);
         }
+    }
+
+    /// <summary>
+    /// The 409 for a request refused because of the story's processing job: the job in the body, and a Retry-After of
+    /// when that job would count as stale if it stopped heartbeating now.
+    /// </summary>
+    public static ProblemHttpResult InProgress(Job running, JobOptions options, DateTimeOffset now, HttpResponse response, string title, string detail)
+    {
+        var untilStale = running.HeartbeatAt + options.StaleAfter - now;
+        response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(untilStale.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return TypedResults.Problem(
+            statusCode: StatusCodes.Status409Conflict,
+            title: title,
+            detail: detail,
+            extensions: new Dictionary<string, object?> { ["job"] = JobView.Of(running) });
     }
 
     private static async Task<Results<Ok<ClearResponse>, ProblemHttpResult, ValidationProblem>> ClearAsync(

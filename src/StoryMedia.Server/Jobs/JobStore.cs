@@ -107,6 +107,22 @@ public sealed class JobStore(Database database)
         return missing.Count == 0 ? null : new StartOutcome.ImagesMissing(missing);
     }
 
+    /// <summary>
+    /// The story's processing job of either kind, read in the caller's transaction: a change to the scenes runs
+    /// under the story's exclusive lock, which every start takes too, so no job starts before that change commits.
+    /// </summary>
+    public async Task<Job?> ProcessingAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken)
+    {
+        foreach (var kind in Enum.GetValues<JobKind>())
+        {
+            if (await SingleAsync(scope, kind, sql[kind].Running, cancellationToken, ("story_id", storyId)) is { } running)
+            {
+                return running;
+            }
+        }
+        return null;
+    }
+
     public async Task<ClearOutcome> ClearAsync(JobKind kind, Guid storyId, Guid userId, string error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var q = sql[kind];

@@ -7,3 +7,24 @@ public sealed record Story(Guid Id, Guid UserId, string Title, string Style, Dat
 public sealed record Scene(Guid Id, int Position, string Text, string? ImageKey);
 
 public sealed record NewStory(string Title, string Style, IReadOnlyList<string> Scenes);
+
+/// <summary>A scene's new text; its place in the list is its new position.</summary>
+public sealed record SceneEdit(Guid Id, string Text);
+
+/// <summary>What an edit of a story's scenes did.</summary>
+public abstract record SceneEditOutcome
+{
+    private SceneEditOutcome()
+    {
+    }
+
+    public sealed record Edited(Story Story) : SceneEditOutcome;
+
+    /// <summary>An image or video job is processing: its images would no longer match the texts. Nothing changed.</summary>
+    public sealed record JobRunning(Jobs.Job Job) : SceneEditOutcome;
+
+    /// <summary>The edit does not list exactly the story's scenes, each once. Nothing changed.</summary>
+    public sealed record WrongScenes(string Field, string Message) : SceneEditOutcome;
+
+    public sealed record StoryNotFound : SceneEditOutcome;
+}

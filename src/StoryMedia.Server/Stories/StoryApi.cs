@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using StoryMedia.Http;
+using StoryMedia.Jobs;
 using StoryMedia.Media;
 
 namespace StoryMedia.Stories;
@@ -8,6 +10,10 @@ namespace StoryMedia.Stories;
 public sealed record CreateStoryRequest(string? Title, string? Style, IReadOnlyList<SceneInput?>? Scenes);
 
 public sealed record SceneInput(string? Text);
+
+public sealed record EditScenesRequest(IReadOnlyList<SceneEditInput?>? Scenes);
+
+public sealed record SceneEditInput(string? Id, string? Text);
 
 public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl);
 
@@ -34,6 +40,10 @@ public static class StoryApi
         group.MapGet("", ListAsync).WithName("ListStories").WithSummary("The user's stories, newest first.");
         group.MapGet("{id:guid}", GetAsync).WithName("GetStory").WithSummary("A story with its scenes and each scene's current image.")
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPut("{id:guid}/scenes", EditScenesAsync).WithName("EditScenes")
+            .WithSummary("Sets the text and order of the story's scenes: its scenes' ids in their new order, each with its text. Images stay with their scenes.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 
@@ -80,6 +90,61 @@ public static class StoryApi
             {
                 return invalid;
             }
+        }
+        return null;
+    }
+
+    private static async Task<Results<Ok<StoryView>, ProblemHttpResult, ValidationProblem>> EditScenesAsync(
+        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
+    {
+        if (Validate(body, out var edits) is { } invalid)
+        {
+            return invalid;
+        }
+        switch (await stories.EditScenesAsync(id, user.UserId(), edits, ct))
+        {
+            case SceneEditOutcome.Edited { Story: var story }:
+                return TypedResults.Ok(StoryView.Of(story));
+            case SceneEditOutcome.WrongScenes { Field: var field, Message: var message }:
+                return Problems.Invalid(field, message);
+            case SceneEditOutcome.JobRunning { Job: var running }:
+                var names = JobRoutes.Of(running.Kind);
+                var now = time.GetUtcNow();
+                return JobApi.InProgress(running, options.Value, now, http.Response,
+                    title: $"{names.Activity} is in progress for this story.",
+                    detail: $"The scenes cannot change while a job makes media from them: it started {Durations.Describe(now - running.StartedAt)} ago " +
+                            $"and is at {running.Progress} %. Edit the scenes when it is done, or clear it with POST {names.Clear} if it is stuck.");
+            default:
+                return Problems.StoryNotFound(id);
+        }
+    }
+
+    private static ValidationProblem? Validate(EditScenesRequest? body, out List<SceneEdit> edits)
+    {
+        edits = [];
+        if (body?.Scenes is not { Count: > 0 } scenes)
+        {
+            return Problems.Invalid("scenes", "must list the story's scenes in their new order.");
+        }
+        if (scenes.Count > MaxScenes)
+        {
+            return Problems.Invalid("scenes", $"must list at most {MaxScenes} scenes.");
+        }
+        for (var i = 0; i < scenes.Count; i++)
+        {
+            if (!Problems.TryParseId(scenes[i]?.Id, $"scenes[{i}].id", out var sceneId, out var invalid))
+            {
+                return invalid;
+            }
+            if (string.IsNullOrWhiteSpace(scenes[i]!.Text))
+            {
+                return Problems.Invalid($"scenes[{i}].text", "is required.");
+            }
+            if (Problems.TooLong(scenes[i]!.Text, MaxSceneTextLength, $"scenes[{i}].text", out invalid))
+            {
+                return invalid;
+            }
+            edits.Add(new SceneEdit(sceneId, scenes[i]!.Text!.Trim()));
         }
         return null;
     }

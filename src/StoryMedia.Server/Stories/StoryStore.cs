@@ -1,9 +1,10 @@
 using StoryMedia.Data;
+using StoryMedia.Jobs;
 
 namespace StoryMedia.Stories;
 
 /// <summary>Stories and their scenes. Every read for a user is filtered by owner; a story of another user does not exist.</summary>
-public sealed class StoryStore(Database database)
+public sealed class StoryStore(Database database, JobStore jobs)
 {
     internal const string InsertStory =
         "insert into stories (id, user_id, title, style, created_at) values (@id, @user_id, @title, @style, @created_at)";
@@ -27,6 +28,20 @@ public sealed class StoryStore(Database database)
     internal const string SelectScenes =
         "select id, position, text, image_key from scenes where story_id = @story_id order by position";
 
+    /// <summary>
+    /// The user's story, locked exclusively until the edit commits: the same lock a video start takes, and one that
+    /// image starts wait for, so no job starts between the edit's check for a running job and its writes.
+    /// </summary>
+    internal static string LockOwned(string lockRows) => $"{SelectOwned} {lockRows}";
+
+    // Every scene statement also filters on the owner: on SQLite that is the only ownership check.
+    private const string OfOwnedStory = "story_id = @story_id and story_id in (select id from stories where id = @story_id and user_id = @user_id)";
+
+    /// <summary>Moves the story's positions out of the way (negative), so the new ones never meet the old under unique (story_id, position).</summary>
+    internal const string MoveScenesAside = "update scenes set position = -position where " + OfOwnedStory;
+
+    internal const string UpdateScene = "update scenes set position = @position, text = @text where id = @scene_id and " + OfOwnedStory;
+
     public async Task<Story> CreateAsync(Guid userId, NewStory story, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var id = Guid.CreateVersion7(now);
@@ -45,6 +60,61 @@ public sealed class StoryStore(Database database)
         }
         await scope.CommitAsync(cancellationToken);
         return new Story(id, userId, story.Title, story.Style, now, scenes);
+    }
+
+    /// <summary>
+    /// Sets the text and order of the story's scenes in one transaction, unless the edit does not list exactly its
+    /// scenes or an image or video job is processing for it. Images stay with their scenes.
+    /// </summary>
+    public async Task<SceneEditOutcome> EditScenesAsync(Guid storyId, Guid userId, IReadOnlyList<SceneEdit> edits, CancellationToken cancellationToken)
+    {
+        await using var scope = await database.BeginWriteAsUserAsync(userId, cancellationToken);
+        var owned = await ReadStoriesAsync(scope, LockOwned(database.LockRows), cancellationToken, ("story_id", storyId), ("user_id", userId));
+        if (owned.Count == 0)
+        {
+            return new SceneEditOutcome.StoryNotFound();
+        }
+        if (WrongScenes(owned[0].Scenes, edits) is { } wrong)
+        {
+            return wrong;
+        }
+        if (await jobs.ProcessingAsync(scope, storyId, cancellationToken) is { } running)
+        {
+            return new SceneEditOutcome.JobRunning(running);
+        }
+        await using (var aside = database.Command(scope, MoveScenesAside, ("story_id", storyId), ("user_id", userId)))
+        {
+            await aside.ExecuteNonQueryAsync(cancellationToken);
+        }
+        for (var i = 0; i < edits.Count; i++)
+        {
+            await using var update = database.Command(scope, UpdateScene,
+                ("scene_id", edits[i].Id), ("story_id", storyId), ("user_id", userId), ("position", i + 1), ("text", edits[i].Text));
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var edited = await ReadStoriesAsync(scope, SelectOwned, cancellationToken, ("story_id", storyId), ("user_id", userId));
+        await scope.CommitAsync(cancellationToken);
+        return new SceneEditOutcome.Edited(edited[0]);
+    }
+
+    private static SceneEditOutcome.WrongScenes? WrongScenes(IReadOnlyList<Scene> scenes, IReadOnlyList<SceneEdit> edits)
+    {
+        var existing = scenes.Select(s => s.Id).ToHashSet();
+        var listed = new HashSet<Guid>();
+        for (var i = 0; i < edits.Count; i++)
+        {
+            if (!existing.Contains(edits[i].Id))
+            {
+                return new($"scenes[{i}].id", $"{edits[i].Id} is not a scene of this story.");
+            }
+            if (!listed.Add(edits[i].Id))
+            {
+                return new($"scenes[{i}].id", $"lists scene {edits[i].Id} twice; list each scene once.");
+            }
+        }
+        return scenes.FirstOrDefault(s => !listed.Contains(s.Id)) is { } missing
+            ? new("scenes", $"must list every scene of the story; scene {missing.Id} (position {missing.Position}) is missing.")
+            : null;
     }
 
     public async Task<Story?> GetAsync(Guid storyId, Guid userId, CancellationToken cancellationToken)

@@ -7,13 +7,20 @@ using StoryMedia.Stories;
 namespace StoryMedia.Tests.Infrastructure;
 
 /// <summary>The stores over a fresh, migrated database, without HTTP, for the store test suite.</summary>
-public sealed class Stores(Database database) : IAsyncDisposable
+public sealed class Stores : IAsyncDisposable
 {
-    public Database Database { get; } = database;
+    public Stores(Database database)
+    {
+        Database = database;
+        Jobs = new(database);
+        Stories = new(database, Jobs);
+    }
 
-    public JobStore Jobs { get; } = new(database);
+    public Database Database { get; }
 
-    public StoryStore Stories { get; } = new(database);
+    public JobStore Jobs { get; }
+
+    public StoryStore Stories { get; }
 
     public static async Task<Stores> CreateAsync(string provider) => await CreateAsync(await Backend.CreateAsync(provider));
 

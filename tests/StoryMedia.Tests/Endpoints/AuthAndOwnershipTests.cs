@@ -24,11 +24,13 @@ public sealed class AuthAndOwnershipTests
         using var events = await intruder.GetAsync($"/api/image_jobs/{job.Id}/events");
         using var generate = await intruder.GenerateAsync(story.Id);
         using var clear = await intruder.PostAsJsonAsync("/api/clear_image_job", new { story_id = story.Id });
+        using var editScenes = await intruder.PutAsJsonAsync($"/api/stories/{story.Id}/scenes", new { scenes = story.Scenes.Select(s => new { id = s.Id, text = "Mine now." }) });
         var stories = await intruder.GetFromJsonAsync<JsonElement[]>("/api/stories");
 
-        Assert.All([getStory, listJobs, getJob, events, generate, clear], r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
+        Assert.All([getStory, listJobs, getJob, events, generate, clear, editScenes], r => Assert.Equal(HttpStatusCode.NotFound, r.StatusCode));
         Assert.Empty(stories!);
         Assert.Equal("processing", (await owner.GetJobAsync(job.Id)).Status);
+        Assert.Equal(story.Scenes, (await owner.GetStoryAsync(story.Id)).Scenes);
     }
 
     [Fact]
@@ -43,8 +45,10 @@ public sealed class AuthAndOwnershipTests
         {
             using var stories = await client.GetAsync("/api/stories");
             using var generate = await client.GenerateAsync(Guid.NewGuid());
+            using var editScenes = await client.PutAsJsonAsync($"/api/stories/{Guid.NewGuid()}/scenes", new { scenes = new[] { new { id = Guid.NewGuid(), text = "a" } } });
             Assert.Equal(HttpStatusCode.Unauthorized, stories.StatusCode);
             Assert.Equal(HttpStatusCode.Unauthorized, generate.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, editScenes.StatusCode);
             Assert.NotEmpty(stories.Headers.WwwAuthenticate);
             await stories.ProblemAsync();
         }

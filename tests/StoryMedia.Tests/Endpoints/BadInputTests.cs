@@ -10,12 +10,14 @@ public sealed class BadInputTests : IAsyncLifetime
     private ServiceInstance instance = null!;
     private HttpClient client = null!;
     private Guid storyId;
+    private Guid[] sceneIds = [];
 
     public async Task InitializeAsync()
     {
         instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), new Dictionary<string, string?> { ["Jobs:WorkerConcurrency"] = "0" });
         client = instance.Client(Guid.NewGuid());
-        storyId = (await client.CreateStoryAsync()).Id;
+        var story = await client.CreateStoryAsync(scenes: 2);
+        (storyId, sceneIds) = (story.Id, [.. story.Scenes.Select(s => s.Id)]);
     }
 
     public async Task DisposeAsync()
@@ -61,14 +63,52 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Contains(mentions, problem.GetRawText(), StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, int, string> SceneEdits => new()
+    {
+        // body (SCENE0 and SCENE1 are the story's scenes), expected status, text the problem must contain
+        { "{", 400, "not valid JSON" },
+        { "null", 400, "scenes" },
+        { "{}", 400, "scenes" },
+        { "{\"scenes\": []}", 400, "scenes" },
+        { "{\"scenes\": \"all\"}", 400, "$.scenes" },
+        { "{\"scenes\": [null, {\"id\": \"SCENE1\", \"text\": \"b\"}]}", 400, "scenes[0].id" },
+        { "{\"scenes\": [{\"text\": \"a\"}, {\"id\": \"SCENE1\", \"text\": \"b\"}]}", 400, "scenes[0].id" },
+        { "{\"scenes\": [{\"id\": \"nope\", \"text\": \"a\"}, {\"id\": \"SCENE1\", \"text\": \"b\"}]}", 400, "must be a UUID" },
+        { "{\"scenes\": [{\"id\": 7, \"text\": \"a\"}]}", 400, "$.scenes[0].id" },
+        { "{\"scenes\": [{\"id\": \"SCENE0\"}, {\"id\": \"SCENE1\", \"text\": \"b\"}]}", 400, "scenes[0].text" },
+        { "{\"scenes\": [{\"id\": \"SCENE0\", \"text\": \"a\"}, {\"id\": \"SCENE1\", \"text\": \" \"}]}", 400, "scenes[1].text" },
+        { "{\"scenes\": [{\"id\": \"SCENE0\", \"text\": \"" + new string('x', 2001) + "\"}, {\"id\": \"SCENE1\", \"text\": \"b\"}]}", 400, "at most 2000" },
+        { "{\"scenes\": [{\"id\": \"SCENE0\", \"text\": \"a\"}]}", 400, "must list every scene" },
+        { "{\"scenes\": [{\"id\": \"SCENE0\", \"text\": \"a\"}, {\"id\": \"SCENE0\", \"text\": \"b\"}]}", 400, "twice" },
+        { "{\"scenes\": [{\"id\": \"SCENE0\", \"text\": \"a\"}, {\"id\": \"6f8e3a7e-0000-4000-8000-000000000000\", \"text\": \"b\"}]}", 400, "not a scene of this story" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SceneEdits))]
+    public async Task A_malformed_scene_edit_gets_a_problem_naming_what_is_wrong_and_changes_nothing(string body, int status, string mentions)
+    {
+        var before = await client.GetStoryAsync(storyId);
+        var json = body.Replace("SCENE0", sceneIds[0].ToString(), StringComparison.Ordinal).Replace("SCENE1", sceneIds[1].ToString(), StringComparison.Ordinal);
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await client.PutAsync($"/api/stories/{storyId}/scenes", content);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        var problem = await response.ProblemAsync();
+        Assert.Contains(mentions, problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Equal(before.Scenes, (await client.GetStoryAsync(storyId)).Scenes);
+    }
+
     [Theory]
     [InlineData("/api/generate_images")]
     [InlineData("/api/clear_image_job")]
     [InlineData("/api/stories")]
+    [InlineData("/api/stories/STORY/scenes")]
     public async Task A_body_that_is_not_json_gets_415(string route)
     {
         using var content = new StringContent("story_id=1", Encoding.UTF8, "application/x-www-form-urlencoded");
-        using var response = await client.PostAsync(route, content);
+        using var response = route.EndsWith("/scenes", StringComparison.Ordinal)
+            ? await client.PutAsync(route.Replace("STORY", storyId.ToString(), StringComparison.Ordinal), content)
+            : await client.PostAsync(route, content);
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         await response.ProblemAsync();
@@ -94,6 +134,7 @@ public sealed class BadInputTests : IAsyncLifetime
     [InlineData("/api/image_jobs/00000000-0000-0000-0000-000000000000/events", 404)]
     [InlineData("/api/stories/not-a-uuid", 404)]
     [InlineData("/api/stories/00000000-0000-0000-0000-000000000000", 404)]
+    [InlineData("/api/stories/00000000-0000-0000-0000-000000000000/scenes", 405)]
     [InlineData("/api/nothing-here", 404)]
     public async Task Unknown_or_malformed_ids_in_urls_get_problem_details(string url, int status)
     {

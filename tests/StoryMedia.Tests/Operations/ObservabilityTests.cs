@@ -89,7 +89,7 @@ public sealed class ObservabilityTests
     }
 
     [Fact]
-    public async Task The_OpenAPI_document_types_every_answer_of_the_job_routes_including_409_and_503()
+    public async Task The_OpenAPI_document_types_every_answer_of_the_job_and_scene_edit_routes_including_409_and_503()
     {
         await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), environment: "Development");
         using var client = instance.Client();
@@ -103,6 +103,9 @@ public sealed class ObservabilityTests
         Assert.True(generate.GetProperty("202").GetProperty("content").TryGetProperty("application/json", out _));
         var getJob = document.GetProperty("paths").GetProperty("/api/image_jobs/{id}").GetProperty("get").GetProperty("responses");
         Assert.Equal(["200", "401", "404", "503"], getJob.EnumerateObject().Select(r => r.Name).Order());
+        var editScenes = document.GetProperty("paths").GetProperty("/api/stories/{id}/scenes").GetProperty("put").GetProperty("responses");
+        Assert.Equal(["200", "400", "401", "404", "409", "503"], editScenes.EnumerateObject().Select(r => r.Name).Order());
+        Assert.True(editScenes.GetProperty("409").GetProperty("content").TryGetProperty("application/problem+json", out _));
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Contains("openapi/v1.json", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }

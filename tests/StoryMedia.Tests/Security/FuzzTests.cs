@@ -40,7 +40,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         using var owner = service.Client(user);
         var story = await owner.CreateStoryAsync(scenes: 2);
         var othersStory = await service.Client(Guid.NewGuid()).CreateStoryAsync(scenes: 1);
-        var inputs = new Generator(new Random(seed), user, story.Id, othersStory.Id).Inputs(Inputs);
+        var inputs = new Generator(new Random(seed), user, story.Id, othersStory.Id, [.. story.Scenes.Select(s => s.Id)]).Inputs(Inputs);
 
         var failures = new ConcurrentQueue<string>();
         var createdScenes = new ConcurrentBag<int>();
@@ -149,7 +149,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>Makes the inputs; all randomness comes from the seeded <see cref="Random"/>, so a seed replays exactly.</summary>
-    private sealed class Generator(Random random, Guid user, Guid story, Guid othersStory)
+    private sealed class Generator(Random random, Guid user, Guid story, Guid othersStory, Guid[] scenes)
     {
         private static readonly string[] Strange =
         [
@@ -170,8 +170,9 @@ public sealed class FuzzTests(ITestOutputHelper output)
         private Input Next(int number)
         {
             var id = Id();
-            return random.Next(9) switch
+            return random.Next(10) switch
             {
+                8 => Put(number, $"/api/stories/{Segment(id)}/scenes", SceneEditBody()),
                 0 => Post(number, "/api/stories", StoryBody()),
                 1 => Post(number, "/api/generate_images", Mutate(new Dictionary<string, object?> { ["story_id"] = id, ["style"] = Maybe("ink"), ["instructions"] = Maybe("calm") })),
                 2 => Post(number, "/api/clear_image_job", Mutate(new Dictionary<string, object?> { ["story_id"] = id })),
@@ -189,6 +190,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
         private Input Post(int number, string path, object? body) => random.Next(2) == 0
             ? new(number, HttpMethod.Post, path, "application/json", JsonSerializer.SerializeToUtf8Bytes(body), Authorization())
             : new(number, HttpMethod.Post, path, Pick(ContentTypes), Bytes(body), Authorization());
+
+        private Input Put(int number, string path, object? body) => Post(number, path, body) with { Method = HttpMethod.Put };
 
         private object? Maybe(string fine) => random.Next(3) == 0 ? Value(1) : fine;
 
@@ -234,6 +237,18 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 1 => Enumerable.Range(0, random.Next(0, 260)).Select(_ => (object?)new Dictionary<string, object?> { ["text"] = random.Next(4) == 0 ? Value(2) : "A scene." }).ToList(),
                 _ => Enumerable.Range(0, random.Next(1, 5)).Select(_ => (object?)new Dictionary<string, object?> { ["text"] = "A scene." }).ToList(),
             },
+        });
+
+        /// <summary>The story's scenes, or a few of them, shuffled, repeated or unknown, with texts that may be anything.</summary>
+        private object? SceneEditBody() => Mutate(new Dictionary<string, object?>
+        {
+            ["scenes"] = Enumerable.Range(0, random.Next(3) == 0 ? random.Next(0, 5) : scenes.Length)
+                .Select(i => (object?)new Dictionary<string, object?>
+                {
+                    ["id"] = random.Next(5) == 0 ? Id() : scenes[random.Next(3) == 0 ? random.Next(scenes.Length) : (i + 1) % scenes.Length].ToString(),
+                    ["text"] = random.Next(4) == 0 ? Value(1) : $"Scene {i}, edited.",
+                })
+                .ToList(),
         });
 
         /// <summary>Sometimes drops a field, adds one, or swaps a field for any value.</summary>

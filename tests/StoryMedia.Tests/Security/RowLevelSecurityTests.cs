@@ -80,7 +80,7 @@ public sealed class RowLevelSecurityTests
     }
 
     [Fact]
-    public async Task Another_users_claims_cannot_clear_or_publish_and_cannot_start_a_job_on_the_story()
+    public async Task Another_users_claims_cannot_clear_or_publish_or_edit_scenes_and_cannot_start_a_job_on_the_story()
     {
         await using var stores = await Stores.CreateAsync(Backend.Postgres);
         var f = await AlicesStoryWithAJobAsync(stores);
@@ -93,6 +93,12 @@ public sealed class RowLevelSecurityTests
             Assert.Equal(0, await CountRowsAsync(stores.Database, asBob, image.ClearStale, [("story_id", f.Story.Id), ("stale_before", now.AddDays(1)), ("now", now), ("error", "x")]));
             await using var update = stores.Database.Command(asBob, "update image_generation_jobs set status = 'failed' where id = @id", ("id", f.Job.Id));
             Assert.Equal(0, await update.ExecuteNonQueryAsync(None));
+            // The scene edit's statements with Alice as the forged owner, and a bare update of her scene's text.
+            Assert.Equal(0, await CountRowsAsync(stores.Database, asBob, StoryStore.MoveScenesAside, [("story_id", f.Story.Id), ("user_id", alice)]));
+            Assert.Equal(0, await CountRowsAsync(stores.Database, asBob, StoryStore.UpdateScene,
+                [("scene_id", f.Story.Scenes[0].Id), ("story_id", f.Story.Id), ("user_id", alice), ("position", 1), ("text", "Bob was here")]));
+            await using var edit = stores.Database.Command(asBob, "update scenes set text = 'Bob was here' where id = @id", ("id", f.Story.Scenes[0].Id));
+            Assert.Equal(0, await edit.ExecuteNonQueryAsync(None));
             await asBob.CommitAsync(None);
         }
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))
@@ -111,7 +117,7 @@ public sealed class RowLevelSecurityTests
 
         var job = await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, alice, None);
         Assert.Equal(JobStatus.Processing, job!.Status);
-        Assert.Equal(3, (await stores.Stories.GetAsync(f.Story.Id, alice, None))!.Scenes.Count);
+        Assert.Equal(f.Story.Scenes, (await stores.Stories.GetAsync(f.Story.Id, alice, None))!.Scenes);
     }
 
     [Fact]

@@ -39,6 +39,15 @@ internal sealed class StoryPage(IPage page, string kind = "image")
 
     public ILocator History => Panel.Locator("[data-role=history] > li");
 
+    public ILocator EditScenes => page.GetByRole(AriaRole.Button, new() { Name = "Edit scenes" });
+
+    public ILocator SceneEditor => page.Locator("[data-role=scene-editor]");
+
+    public ILocator SaveScenes => SceneEditor.GetByRole(AriaRole.Button, new() { Name = "Save", Exact = true });
+
+    /// <summary>The scenes' texts as the story shows them, in order.</summary>
+    public ILocator SceneTexts => page.Locator(".scene .scene-text");
+
     public async Task SignInAsDevelopmentUserAsync()
     {
         await page.GotoAsync("/");

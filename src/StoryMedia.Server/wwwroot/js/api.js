@@ -60,6 +60,7 @@ export function createApi(session) {
   return {
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body ?? {}),
+    put: (path, body) => request('PUT', path, body),
     // EventSource cannot send headers; the events routes read the token from the query instead.
     events: (path) => new EventSource(`${path}?access_token=${encodeURIComponent(session.token() ?? '')}`),
   };

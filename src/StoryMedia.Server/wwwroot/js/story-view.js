@@ -4,6 +4,7 @@ import { el, show } from './dom.js';
 import { plural, when } from './format.js';
 import { createJobPanel } from './job-panel.js';
 import { imageJobs, videoJobs } from './jobs.js';
+import { createSceneEditor } from './scene-editor.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,11 +44,34 @@ export async function renderStory(container, api, storyId) {
     if (s.video_url && player.getAttribute('src') !== s.video_url) player.src = s.video_url;
   }
 
-  async function refresh() {
-    current = await api.get(`/api/stories/${storyId}`);
+  function showStory(s) {
+    current = s;
     renderStoryBody(current);
     renderVideo(current);
     for (const panel of panels) panel.update(current);
+  }
+
+  async function refresh() {
+    showStory(await api.get(`/api/stories/${storyId}`));
+  }
+
+  // Editing swaps the scene list for an editor; saving shows the story the server answers.
+  const editButton = el('button', { type: 'button', class: 'button', 'data-role': 'edit-scenes', onclick: openEditor }, 'Edit scenes');
+  const editorSlot = el('div', { hidden: true });
+  function openEditor() {
+    const editor = createSceneEditor({ api, story: current, onSaved: (saved) => { showStory(saved); closeEditor(); }, onCancel: closeEditor });
+    editorSlot.replaceChildren(editor.element);
+    show(editorSlot, true);
+    show(scenes, false);
+    show(editButton, false);
+    editor.focus();
+  }
+  function closeEditor() {
+    editorSlot.replaceChildren();
+    show(editorSlot, false);
+    show(scenes, true);
+    show(editButton, true);
+    editButton.focus();
   }
 
   const panels = [
@@ -61,7 +85,7 @@ export async function renderStory(container, api, storyId) {
     el('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, el('a', { href: '#/', text: '← All stories' })),
     el('header', { class: 'story-header' }, heading, meta),
     el('div', { class: 'story-layout' },
-      el('div', { class: 'story-main' }, scenes),
+      el('div', { class: 'story-main' }, el('div', { class: 'scenes-toolbar' }, editButton), scenes, editorSlot),
       el('aside', { class: 'story-side', 'aria-label': 'Generation' }, ...panels.map((panel) => panel.element))));
   return () => {
     for (const panel of panels) panel.dispose();

@@ -4,11 +4,12 @@ using System.Text.Json;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace StoryMedia.Tests.Stories;
 
 /// <summary>Editing the text and order of a story's scenes, on both databases: in the store, and over HTTP.</summary>
-public sealed class SceneEditingTests
+public sealed class SceneEditingTests(ITestOutputHelper output)
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly Guid user = Guid.NewGuid();
@@ -79,6 +80,48 @@ public sealed class SceneEditingTests
         Assert.Equal(new SceneEditOutcome.WrongScenes("scenes[2].id", $"lists scene {one.Id} twice; list each scene once."), twice);
         AssertUnchanged(story, await stores.Stories.GetAsync(story.Id, user, None));
         AssertUnchanged(other, await stores.Stories.GetAsync(other.Id, user, None));
+    }
+
+    /// <summary>
+    /// The race the story lock closes: an edit and a video start at once. Whichever commits first, a started video
+    /// must show the scenes in the order the story ends with; an edit that loses sees the job and changes nothing.
+    /// </summary>
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task An_edit_racing_a_video_start_never_leaves_the_video_with_another_scene_order_than_the_story(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var outcomes = new List<string>();
+        for (var round = 0; round < 12; round++)
+        {
+            var story = await stores.NewIllustratedStoryAsync(user);
+            var now = DateTimeOffset.UtcNow;
+            var edit = Task.Run(() => stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, s.Text))], None));
+            var start = Task.Run(() => stores.Jobs.StartAsync(JobKind.Video, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", None));
+            await Task.WhenAll(edit, start);
+
+            var video = Assert.IsType<StartOutcome.Started>(await start).Job;
+            var final = (await stores.Stories.GetAsync(story.Id, user, None))!;
+            var snapshot = await stores.Jobs.VideoScenesAsync(video.Id, None);
+            Assert.Equal(final.Scenes.Select(s => (s.Position, s.ImageKey)), snapshot.Select(i => (i.Position, (string?)i.ImageKey)));
+            switch (await edit)
+            {
+                case SceneEditOutcome.Edited:
+                    Assert.Equal(["scene-3.png", "scene-2.png", "scene-1.png"], final.Scenes.Select(s => s.ImageKey));
+                    outcomes.Add("edit first");
+                    break;
+                case SceneEditOutcome.JobRunning { Job: var running }:
+                    Assert.Equal(video.Id, running.Id);
+                    AssertUnchanged(story, final);
+                    outcomes.Add("start first");
+                    break;
+                default:
+                    Assert.Fail($"Unexpected outcome {await edit}.");
+                    break;
+            }
+        }
+        output.WriteLine($"{provider}: {string.Join(", ", outcomes.CountBy(o => o).Select(p => $"{p.Key} ×{p.Value}"))}");
     }
 
     [Theory]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing;
+using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
 
 namespace StoryMedia.Tests.Security;
@@ -21,8 +22,11 @@ public sealed class CrossUserTests
     private sealed record Probe(string Route, HttpMethod Method, string Path, object? Body);
 
     /// <summary>Every request a user could aim at Alice's story or job: each route with each of her ids in every slot.</summary>
-    private static List<Probe> Probes(ServiceInstance service, Guid storyId, Guid jobId)
+    private static List<Probe> Probes(ServiceInstance service, StoryView story, Guid jobId)
     {
+        var storyId = story.Id;
+        // A body that would be valid for Alice: her scenes, each once.
+        var sceneEdit = new { scenes = story.Scenes.Select(s => new { id = s.Id, text = "Bob was here" }) };
         var probes = new List<Probe>();
         foreach (var endpoint in service.Get<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
         {
@@ -37,9 +41,12 @@ public sealed class CrossUserTests
                 foreach (var id in ids)
                 {
                     var path = System.Text.RegularExpressions.Regex.Replace(pattern, "\\{id[^}]*\\}", id.ToString());
-                    probes.Add(method == "POST"
-                        ? new Probe(pattern, HttpMethod.Post, path, new { story_id = id, title = "t", scenes = new[] { new { text = "x" } } })
-                        : new Probe(pattern, new HttpMethod(method), path.Contains('{', StringComparison.Ordinal) ? path : $"{path}?story_id={id}", null));
+                    probes.Add(method switch
+                    {
+                        "POST" => new Probe(pattern, HttpMethod.Post, path, new { story_id = id, title = "t", scenes = new[] { new { text = "x" } } }),
+                        "PUT" => new Probe(pattern, HttpMethod.Put, path, sceneEdit),
+                        _ => new Probe(pattern, new HttpMethod(method), path.Contains('{', StringComparison.Ordinal) ? path : $"{path}?story_id={id}", null),
+                    });
                 }
             }
         }
@@ -84,7 +91,7 @@ public sealed class CrossUserTests
         using var b = service.Client(bob);
         var story = await a.CreateStoryAsync(scenes: 2);
         var job = await a.StartAsync(story.Id);
-        var probes = Probes(service, story.Id, job.Id);
+        var probes = Probes(service, story, job.Id);
         var secrets = new[] { story.Id.ToString(), job.Id.ToString(), story.Title };
 
         var leaks = new List<string>();
@@ -108,6 +115,7 @@ public sealed class CrossUserTests
 
         Assert.True(leaks.Count == 0, $"Bob reached Alice's data:{Environment.NewLine}{string.Join(Environment.NewLine, leaks)}");
         Assert.True(probes.Count >= 10, $"Only {probes.Count} probes: the endpoint table was not read as expected.");
+        Assert.Equal(story.Scenes, (await a.GetStoryAsync(story.Id)).Scenes);
         var after = await a.GetJobAsync(job.Id);
         Assert.Equal("processing", after.Status);
         Assert.Equal(job.Id, Assert.Single(await a.GetFromJsonAsync<List<StoryMedia.Jobs.JobView>>($"/api/image_jobs?story_id={story.Id}", Api.Json) ?? []).Id);

@@ -58,6 +58,20 @@ public abstract class Database
         return changed;
     }
 
+    /// <summary>One worker read statement in a read transaction of its own; answers its rows, each mapped by <paramref name="row"/>.</summary>
+    public async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var scope = await BeginReadAsync(cancellationToken);
+        await using var command = Command(scope, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(row(reader));
+        }
+        return rows;
+    }
+
     public DbCommand Command(DbConnection connection, string sql, DbTransaction? transaction, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();

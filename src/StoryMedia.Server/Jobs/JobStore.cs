@@ -228,7 +228,7 @@ public sealed class JobStore(Database database)
 
     /// <summary>Scene images this job has already made, in earlier attempts too, so a resumed job skips them.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken) =>
-        (await ReadAsWorkerAsync(JobSql.SceneImagesOfJob, r => (Scene: r.GetGuid(0), Key: r.GetString(1)), cancellationToken, ("job_id", jobId)))
+        (await database.ReadAsWorkerAsync(JobSql.SceneImagesOfJob, r => (Scene: r.GetGuid(0), Key: r.GetString(1)), cancellationToken, ("job_id", jobId)))
             .ToDictionary(image => image.Scene, image => image.Key);
 
     /// <summary>Records the finished video of a video job; the story shows it once the job completes.</summary>
@@ -237,31 +237,17 @@ public sealed class JobStore(Database database)
 
     /// <summary>The video an earlier attempt of this job finished, if any, so a resumed job does not render it again.</summary>
     public async Task<string?> VideoOfJobAsync(Guid jobId, CancellationToken cancellationToken) =>
-        (await ReadAsWorkerAsync(JobSql.VideoOfJob, NullableString, cancellationToken, ("job_id", jobId))).FirstOrDefault();
+        (await database.ReadAsWorkerAsync(JobSql.VideoOfJob, NullableString, cancellationToken, ("job_id", jobId))).FirstOrDefault();
 
     /// <summary>The scenes' images as they were when the video job started, in scene order.</summary>
     public async Task<IReadOnlyList<SceneImage>> VideoScenesAsync(Guid jobId, CancellationToken cancellationToken) =>
-        await ReadAsWorkerAsync(JobSql.SceneImagesOfVideoJob, r => new SceneImage(r.GetInt32(0), r.GetString(1)), cancellationToken, ("job_id", jobId));
+        await database.ReadAsWorkerAsync(JobSql.SceneImagesOfVideoJob, r => new SceneImage(r.GetInt32(0), r.GetString(1)), cancellationToken, ("job_id", jobId));
 
     /// <summary>The W3C trace context of the request that started the job, if it was traced.</summary>
     public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken) =>
-        (await ReadAsWorkerAsync(JobSql.TraceParentOfJob, NullableString, cancellationToken, ("job_id", jobId))).FirstOrDefault();
+        (await database.ReadAsWorkerAsync(JobSql.TraceParentOfJob, NullableString, cancellationToken, ("job_id", jobId))).FirstOrDefault();
 
     private static string? NullableString(DbDataReader reader) => reader.IsDBNull(0) ? null : reader.GetString(0);
-
-    /// <summary>One read statement in a worker's read transaction of its own.</summary>
-    private async Task<List<T>> ReadAsWorkerAsync<T>(string statement, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string, object?)[] parameters)
-    {
-        await using var scope = await database.BeginReadAsync(cancellationToken);
-        await using var command = database.Command(scope, statement, parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(row(reader));
-        }
-        return rows;
-    }
 
     private static (string, object?)[] LeaseParameters(JobLease lease) =>
         [("job_id", lease.JobId), ("worker_id", lease.WorkerId), ("attempt", lease.Attempt)];
@@ -316,6 +302,6 @@ public sealed class JobStore(Database database)
 }
 
 /// <summary>The job claimed, if any; jobs failed for using up their attempts; when nothing was claimed, when the soonest lease runs out.</summary>
-public sealed record ClaimResult(Job? Claimed, IReadOnlyList<Job> Exhausted, DateTimeOffset? NextLeaseExpiry = null);
+public sealed record ClaimResult(Job? Claimed, IReadOnlyList<Job> Exhausted, DateTimeOffset? NextLeaseExpiry);
 
 public sealed record SceneImage(int Position, string ImageKey);

@@ -40,7 +40,7 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
         {
             return new SweepResult(0, 0, 0);
         }
-        var referenced = await ReferencedKeysAsync(cancellationToken);
+        var referenced = (await database.ReadAsWorkerAsync(ReferencedKeys, r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
         var garbage = candidates.Where(file => MediaStore.KeyOfFile(file.Name) is not { } key || !referenced.Contains(key)).ToList();
         var deleted = 0;
         var bytes = 0L;
@@ -66,19 +66,6 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
         logger.LogInformation("Media sweep{DryRun}: {Deleted} unreferenced files ({Bytes} bytes) deleted, {Kept} older files still in use",
             dryRun ? " (dry run)" : "", result.Deleted, result.DeletedBytes, result.Kept);
         return result;
-    }
-
-    private async Task<HashSet<string>> ReferencedKeysAsync(CancellationToken cancellationToken)
-    {
-        await using var scope = await database.BeginReadAsync(cancellationToken);
-        await using var command = database.Command(scope, ReferencedKeys);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var keys = new HashSet<string>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            keys.Add(reader.GetString(0));
-        }
-        return keys;
     }
 }
 

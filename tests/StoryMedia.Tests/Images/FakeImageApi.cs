@@ -1,12 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 using StoryMedia.Tests.Infrastructure;
 
@@ -52,10 +47,7 @@ public sealed class FakeImageApi : IAsyncDisposable
 
     public static async Task<FakeImageApi> StartAsync(Func<ReceivedCall, HttpContext, Task> respond)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = Loopback.BuildApp();
         var fake = new FakeImageApi(app) { Respond = respond };
         app.Run(fake.HandleAsync);
         await app.StartAsync();

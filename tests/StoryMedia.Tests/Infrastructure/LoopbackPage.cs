@@ -1,10 +1,5 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace StoryMedia.Tests.Infrastructure;
 
@@ -23,10 +18,7 @@ public sealed class LoopbackPage : IAsyncDisposable
 
     public static async Task<LoopbackPage> StartAsync(string html)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = Loopback.BuildApp();
         app.MapGet("/", () => Results.Content(html, "text/html"));
         await app.StartAsync();
         var address = app.Address();

@@ -1,12 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
 
 using StoryMedia.Tests.Infrastructure;
@@ -31,10 +26,7 @@ public sealed class JwksServer : IAsyncDisposable
 
     public static async Task<JwksServer> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
+        var app = Loopback.BuildApp();
         var server = new JwksServer(app);
         app.MapGet("/auth/v1/.well-known/jwks.json", () =>
         {

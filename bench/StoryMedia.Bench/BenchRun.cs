@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Reflection;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
-using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Testing;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Bench;
 
@@ -238,7 +240,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
     {
         var stories = await Throughput.CreateStoriesAsync(database, user, StoriesFor(database), ct);
         Say($"throughput on {database.Provider}: JobStore.StartAsync");
-        return await Throughput.StoreAsync(new JobStore(database), user, stories, sizes.StoreWorkers, duration, ct);
+        return await Throughput.StoreAsync(new JobStore(database, new JobKinds([new ImageJobKind(), new VideoJobKind()])), user, stories, sizes.StoreWorkers, duration, ct);
     }
 
     private async Task<Throughput.Rate> HttpAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct)
@@ -281,12 +283,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             ["Auth__JwtSecret"] = BenchClient.Secret,
             ["Jobs__WorkerConcurrency"] = workers.ToString(CultureInfo.InvariantCulture),
             ["Images__Provider"] = "builtin",
-            // The bench is one user hammering the guard on purpose; per-user rate limits would measure themselves.
-            ["RateLimits__StartsPerWindow"] = "1000000",
-            ["RateLimits__ClearsPerWindow"] = "1000000",
-            ["RateLimits__EventStreamsPerUser"] = "1000000",
         };
-        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        // The bench is one user hammering the guard on purpose; per-user rate limits would measure themselves.
+        foreach (var (key, value) in TestSettings.AsEnvironment(TestSettings.NoRateLimits).Concat(extra ?? new Dictionary<string, string>()))
         {
             settings[key] = value;
         }

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 
 namespace StoryMedia.Bench;
@@ -48,7 +49,7 @@ public static partial class Throughput
         LoopAsync(stories, workers, duration, async story =>
         {
             var now = DateTimeOffset.UtcNow;
-            var outcome = await store.StartAsync(JobKind.Image, new NewJob(story, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", ct);
+            var outcome = await store.StartAsync(ImageJobKind.Kind, new NewJob(story, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", ct);
             if (outcome is not StartOutcome.Started)
             {
                 throw new BenchFailedException($"A start on a fresh story gave {outcome}.");

@@ -62,13 +62,16 @@ public static class StoryMediaApp
         builder.AddStoryMediaTelemetry();
 
         services.AddSingleton(CreateDatabase(configuration, builder.Environment));
+        services.AddSingleton(new MigrationSource(typeof(StoryMediaApp).Assembly));
         services.AddSingleton<Migrator>();
         services.AddSingleton<StoryStore>();
         services.AddSingleton<JobStore>();
 
-        services.AddOptions<JobOptions>().Bind(configuration.GetSection("Jobs"))
-            .Validate(o => o.IsValid(out _), "Jobs configuration is not valid: check StaleAfter > HeartbeatInterval < LeaseDuration and positive counts.")
-            .ValidateOnStart();
+        // The kinds of job, in the order the story page shows them; each kind's folder registers it.
+        services.AddImageJobs(configuration);
+        services.AddVideoJobs(configuration);
+        services.AddSingleton<JobKinds>();
+        services.AddExplainedOptions<JobOptions>(configuration.GetSection("Jobs"));
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<JobGuard>();
         services.AddSingleton<JobEvents>();
@@ -78,15 +81,10 @@ public static class StoryMediaApp
         services.AddOptions<HostOptions>().Configure<IOptions<JobOptions>>((host, jobs) =>
             host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (jobs.Value.ShutdownGrace + TimeSpan.FromSeconds(10)).Ticks)));
 
-        services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"))
-            .Validate(o => o.SweepInterval >= TimeSpan.Zero && o.SweepMinAge >= TimeSpan.Zero, "Media:SweepInterval and Media:SweepMinAge must not be negative.")
-            .ValidateOnStart();
+        services.AddExplainedOptions<MediaOptions>(configuration.GetSection("Media"));
         services.AddSingleton<MediaStore>();
         services.AddSingleton<MediaSweeper>();
         services.AddHostedService<MediaSweepService>();
-        services.AddImageProviders(configuration);
-        services.AddSingleton<IJobExecutor, ImageJobExecutor>();
-        services.AddVideoJobs(configuration);
 
         builder.AddStoryMediaAuth();
         services.AddStoryMediaRateLimits(configuration);
@@ -114,7 +112,7 @@ public static class StoryMediaApp
         app.UseRateLimiter();
 
         // Every API route can answer 401 without a valid token and 503 while the database is away.
-        foreach (var api in new[] { app.MapStories(), app.MapJobs(JobRoutes.Image), app.MapJobs(JobRoutes.Video) })
+        foreach (var api in app.MapJobs().Prepend(app.MapStories()))
         {
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }

@@ -3,11 +3,14 @@ using System.Reflection;
 
 namespace StoryMedia.Data;
 
+/// <summary>An assembly whose embedded resources <c>migrations/{Provider}/NNNN_name.sql</c> are migrations.</summary>
+public sealed record MigrationSource(Assembly Assembly);
+
 /// <summary>
-/// Applies the numbered plain-SQL migrations of the active dialect, each once, in its own transaction.
-/// On PostgreSQL an advisory lock makes instances that start together take turns.
+/// Applies the numbered plain-SQL migrations of the active dialect, each once, in its own transaction, in the order of
+/// their names across every registered source. On PostgreSQL an advisory lock makes instances that start together take turns.
 /// </summary>
-public sealed class Migrator(Database database, TimeProvider time, ILogger<Migrator> logger)
+public sealed class Migrator(Database database, IEnumerable<MigrationSource> sources, TimeProvider time, ILogger<Migrator> logger)
 {
     // Any fixed number, shared by every instance of the service.
     private const long AdvisoryLockKey = 0x53746F72794D6564;
@@ -71,12 +74,16 @@ public sealed class Migrator(Database database, TimeProvider time, ILogger<Migra
         return [.. Pending(applied).Select(m => m.Version)];
     }
 
-    /// <summary>The dialect's migrations, ordered by their number, as embedded in this assembly.</summary>
+    /// <summary>The dialect's migrations, ordered by their number, as embedded in the sources' assemblies.</summary>
     public IEnumerable<(string Version, string Sql)> All()
     {
         var prefix = $"migrations/{database.Provider}/";
-        var assembly = Assembly.GetExecutingAssembly();
-        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        var resources = sources.Select(s => s.Assembly).Distinct()
+            .SelectMany(assembly => assembly.GetManifestResourceNames()
+                .Where(n => n.StartsWith(prefix, StringComparison.Ordinal))
+                .Select(name => (Assembly: assembly, Name: name)))
+            .OrderBy(r => r.Name, StringComparer.Ordinal);
+        foreach (var (assembly, name) in resources)
         {
             using var stream = assembly.GetManifestResourceStream(name)!;
             using var reader = new StreamReader(stream);

@@ -11,17 +11,15 @@ namespace StoryMedia.Images;
 /// recorded against the job; the scenes show it only once the job completes.
 /// </summary>
 public sealed class ImageJobExecutor(
-    StoryStore stories, JobStore jobs, MediaStore media, IImageProvider provider, StoryMediaTelemetry telemetry, TimeProvider time) : IJobExecutor
+    StoryStore stories, ImageJobOutputs outputs, MediaStore media, IImageProvider provider, StoryMediaTelemetry telemetry, TimeProvider time) : IJobExecutor
 {
-    public JobKind Kind => JobKind.Image;
-
     public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
         var job = context.Job;
         var story = await stories.GetForWorkerAsync(job.StoryId, cancellationToken)
             ?? throw new JobFailedException("The story no longer exists.");
         var style = job.Style ?? story.Style;
-        var done = await jobs.SceneImagesAsync(job.Id, cancellationToken);
+        var done = await outputs.SceneImagesAsync(job.Id, cancellationToken);
         var total = story.Scenes.Count;
         var count = story.Scenes.Count(s => done.ContainsKey(s.Id));
         await context.ReportAsync(count, total, cancellationToken);
@@ -36,7 +34,7 @@ public sealed class ImageJobExecutor(
             var sceneStarted = time.GetTimestamp();
             var image = await GenerateAsync(request, token);
             var key = await SaveAsync(image, scene.Position, token);
-            context.EnsureStillOurs(await jobs.RecordSceneImageAsync(context.Lease, scene.Id, key, token));
+            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, token));
             await reporting.WaitAsync(token);
             try
             {
@@ -46,7 +44,7 @@ public sealed class ImageJobExecutor(
             {
                 reporting.Release();
             }
-            telemetry.SceneDone(Kind, time.GetElapsedTime(sceneStarted));
+            telemetry.SceneDone(job.Kind, time.GetElapsedTime(sceneStarted));
         });
     }
 

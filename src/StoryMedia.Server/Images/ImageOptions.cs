@@ -1,3 +1,5 @@
+using StoryMedia.Operations;
+
 namespace StoryMedia.Images;
 
 /// <summary>The <c>Images</c> configuration section: the provider and how calls to a remote one behave.</summary>

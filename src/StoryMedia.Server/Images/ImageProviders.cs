@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Polly;
+using StoryMedia.Operations;
 
 namespace StoryMedia.Images;
 
@@ -34,14 +35,6 @@ public static class ImageProviders
                 throw new InvalidOperationException($"Images:Provider must be builtin, openai or automatic1111, not '{provider}'.");
         }
         return services;
-    }
-
-    /// <summary>Binds options checked at start by their own <c>IsValid</c>, so the failure names the setting and what is wrong.</summary>
-    private static void AddExplainedOptions<T>(this IServiceCollection services, IConfiguration section)
-        where T : class, IExplainedOptions
-    {
-        services.AddOptions<T>().Bind(section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<T>, ExplainedValidation<T>>();
     }
 
     private static void AddRemoteProvider<T>(this IServiceCollection services)
@@ -84,17 +77,4 @@ public static class ImageProviders
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 2 * images.AttemptTimeout.Ticks));
             });
     }
-}
-
-/// <summary>Options that can say what is wrong with them.</summary>
-public interface IExplainedOptions
-{
-    bool IsValid(out string problem);
-}
-
-internal sealed class ExplainedValidation<T> : IValidateOptions<T>
-    where T : class, IExplainedOptions
-{
-    public ValidateOptionsResult Validate(string? name, T options) =>
-        options.IsValid(out var problem) ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problem);
 }

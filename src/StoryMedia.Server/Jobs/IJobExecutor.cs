@@ -1,10 +1,11 @@
 namespace StoryMedia.Jobs;
 
-/// <summary>Does the work of one kind of job; the runner around it owns the lease, heartbeats and the final state.</summary>
+/// <summary>
+/// Does the work of one kind of job, registered under the kind's name; the runner around it owns the lease, heartbeats and
+/// the final state.
+/// </summary>
 public interface IJobExecutor
 {
-    JobKind Kind { get; }
-
     Task ExecuteAsync(JobContext context, CancellationToken cancellationToken);
 }
 

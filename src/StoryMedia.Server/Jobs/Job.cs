@@ -1,12 +1,5 @@
 namespace StoryMedia.Jobs;
 
-/// <summary>The kinds of generation job; each has its own table and the same guard.</summary>
-public enum JobKind
-{
-    Image,
-    Video,
-}
-
 public static class JobStatus
 {
     public const string Processing = "processing";
@@ -14,10 +7,10 @@ public static class JobStatus
     public const string Failed = "failed";
 }
 
-/// <summary>One row of a job table.</summary>
+/// <summary>One row of a job table; <see cref="Kind"/> is the name of the registered kind whose table it is in.</summary>
 public sealed record Job(
     Guid Id,
-    JobKind Kind,
+    string Kind,
     Guid StoryId,
     Guid UserId,
     string Status,
@@ -37,25 +30,32 @@ public sealed record Job(
 }
 
 /// <summary>What a worker holds while it runs a job: every write it makes is fenced on all of it.</summary>
-public sealed record JobLease(JobKind Kind, Guid JobId, Guid StoryId, string WorkerId, int Attempt);
+public sealed record JobLease(string Kind, Guid JobId, Guid StoryId, string WorkerId, int Attempt)
+{
+    public static JobLease Of(Job job) => new(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
+}
 
 /// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
 public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null);
 
 public abstract record StartOutcome
 {
-    /// <summary>The new job, and the stale jobs its start cleared (a video start also clears a stale image job).</summary>
+    /// <summary>The new job, and the stale jobs its start cleared (its own kind's, and those of the kinds that block it).</summary>
     public sealed record Started(Job Job, IReadOnlyList<Job> ClearedStale) : StartOutcome;
 
     public sealed record AlreadyRunning(Job Job) : StartOutcome;
 
-    /// <summary>A job of another kind is processing for the story and this one must wait for it (a video for an image job).</summary>
+    /// <summary>A job of another kind is processing for the story, and that kind blocks this one's start.</summary>
     public sealed record BlockedBy(Job Job) : StartOutcome;
 
-    /// <summary>A video needs an image for every scene; these scene positions have none.</summary>
-    public sealed record ImagesMissing(IReadOnlyList<int> ScenePositions) : StartOutcome;
+    /// <summary>The kind's own start check refused: the story is not ready for it (e.g. a video with scenes that have no image).</summary>
+    /// <param name="Facts">Extra members of the problem details, in the API's snake_case.</param>
+    public sealed record NotReady(string Title, string Detail, IReadOnlyDictionary<string, object?> Facts) : StartOutcome;
 
     public sealed record StoryNotFound : StartOutcome;
+
+    /// <summary>Every try lost its race to a job that ended before it could be read: the story's jobs change too fast to answer now.</summary>
+    public sealed record Contended : StartOutcome;
 }
 
 public abstract record ClearOutcome

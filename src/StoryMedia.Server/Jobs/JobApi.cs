@@ -6,58 +6,63 @@ using StoryMedia.Http;
 
 namespace StoryMedia.Jobs;
 
-/// <summary>The routes of one kind of job; image and video jobs map the same handlers under their own names.</summary>
-public sealed record JobRoutes(JobKind Kind, string Generate, string Clear, string Collection, string Activity)
-{
-    public static readonly JobRoutes Image = new(JobKind.Image, "/api/generate_images", "/api/clear_image_job", "/api/image_jobs", "Image generation");
-
-    public static readonly JobRoutes Video = new(JobKind.Video, "/api/generate_video", "/api/clear_video_job", "/api/video_jobs", "Video generation");
-
-    public static JobRoutes Of(JobKind kind) => kind == JobKind.Image ? Image : Video;
-}
-
+/// <summary>The same handlers under every registered kind's routes, and the list of kinds the page builds its panels from.</summary>
 public static class JobApi
 {
     public const int MaxStyleLength = 100;
     public const int MaxInstructionsLength = 2000;
     private const int HistoryLimit = 50;
 
-    public static RouteGroupBuilder MapJobs(this IEndpointRouteBuilder routes, JobRoutes names)
+    public static IReadOnlyList<RouteGroupBuilder> MapJobs(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("").RequireAuthorization().WithTags(names.Activity);
-        var kind = names.Kind;
-        var prefix = kind.ToString();
+        var kinds = routes.ServiceProvider.GetRequiredService<JobKinds>();
+        var catalog = routes.MapGroup("/api/job_kinds").RequireAuthorization().WithTags("Jobs");
+        catalog.MapGet("", (JobKinds registered) => TypedResults.Ok(registered.All.Select(JobKindView.Of)))
+            .WithName("ListJobKinds")
+            .WithSummary("The kinds of job this service runs, with their routes, in the order the story page shows them.");
+        return [catalog, .. kinds.All.Select(kind => routes.MapKind(kind))];
+    }
 
-        group.MapPost(names.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-                GenerateAsync(names, body, user, guard, options.Value, time, http, ct))
-            .WithName($"Generate{prefix}")
+    private static RouteGroupBuilder MapKind(this IEndpointRouteBuilder routes, IJobKind kind)
+    {
+        var group = routes.MapGroup("").RequireAuthorization().WithTags(kind.Activity);
+        var name = JobKinds.Pascal(kind.Name);
+        var paths = kind.Routes;
+
+        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+                GenerateAsync(kind, body, user, guard, kinds, options.Value, time, http, ct))
+            .WithName($"Generate{name}")
             .RequireRateLimiting(RateLimits.Starts)
-            .WithSummary($"Starts a {names.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
+            .WithSummary($"Starts a {kind.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
+        if (kind.ChecksStart)
+        {
+            generate.ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        }
 
-        group.MapPost(names.Clear, (ClearRequest? body, ClaimsPrincipal user, JobGuard guard, CancellationToken ct) =>
+        group.MapPost(paths.Clear, (ClearRequest? body, ClaimsPrincipal user, JobGuard guard, CancellationToken ct) =>
                 ClearAsync(kind, body, user, guard, ct))
-            .WithName($"Clear{prefix}Job")
+            .WithName($"Clear{name}Job")
             .RequireRateLimiting(RateLimits.Clears)
             .WithSummary("Marks the story's processing job failed and stops its worker.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet(names.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
+        group.MapGet(paths.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
                 ListAsync(kind, story_id, user, store, ct))
-            .WithName($"List{prefix}Jobs")
+            .WithName($"List{name}Jobs")
             .WithSummary("The story's jobs, newest first.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet($"{names.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
+        group.MapGet($"{paths.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
                 GetAsync(kind, id, user, store, ct))
-            .WithName($"Get{prefix}Job")
+            .WithName($"Get{name}Job")
             .WithSummary("One job.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet($"{names.Collection}/{{id:guid}}/events", (Guid id, ClaimsPrincipal user, JobEvents events, CancellationToken ct) =>
-                events.StreamAsync(kind, id, user.UserId(), ct))
-            .WithName($"Watch{prefix}Job")
+        group.MapGet($"{paths.Collection}/{{id:guid}}/events", (Guid id, ClaimsPrincipal user, JobEvents events, CancellationToken ct) =>
+                events.StreamAsync(kind.Name, id, user.UserId(), ct))
+            .WithName($"Watch{name}Job")
             .RequireRateLimiting(RateLimits.EventStreams)
             .WithSummary("The job's progress as Server-Sent Events until it ends, from whichever instance runs it.")
             .Produces<JobView>(StatusCodes.Status200OK, "text/event-stream")
@@ -69,7 +74,7 @@ public static class JobApi
     }
 
     private static async Task<Results<Accepted<JobView>, ProblemHttpResult, ValidationProblem>> GenerateAsync(
-        JobRoutes names, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobKinds kinds, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!Problems.TryParseId(body?.StoryId, "story_id", out var storyId, out var invalid))
         {
@@ -82,44 +87,45 @@ public static class JobApi
         }
         var style = string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim();
         var instructions = string.IsNullOrWhiteSpace(body.Instructions) ? null : body.Instructions.Trim();
-        var outcome = await guard.StartAsync(names.Kind, new NewJob(storyId, user.UserId(), style, instructions), ct);
+        var outcome = await guard.StartAsync(kind.Name, new NewJob(storyId, user.UserId(), style, instructions), ct);
+        var now = time.GetUtcNow();
         switch (outcome)
         {
             case StartOutcome.Started started:
-                return TypedResults.Accepted($"{names.Collection}/{started.Job.Id}", JobView.Of(started.Job));
+                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", JobView.Of(started.Job));
             case StartOutcome.AlreadyRunning { Job: var running }:
-                var now = time.GetUtcNow();
-                return InProgress(running, options, now, http.Response,
-                    title: $"{names.Activity} already in progress.",
+                return Conflict(running, options, now, http.Response,
+                    title: $"{kind.Activity} already in progress.",
                     detail: $"A job for this story started {Durations.Describe(now - running.StartedAt)} ago and is at {running.Progress} %; " +
                             $"its last heartbeat was {Durations.Describe(now - running.HeartbeatAt)} ago. " +
-                            $"If it is stuck, clear it with POST {names.Clear} and try again.");
+                            $"If it is stuck, clear it with POST {kind.Routes.Clear} and try again.");
             case StartOutcome.BlockedBy { Job: var blocking }:
-                var other = JobRoutes.Of(blocking.Kind);
-                var since = time.GetUtcNow() - blocking.StartedAt;
-                return TypedResults.Problem(
-                    statusCode: StatusCodes.Status409Conflict,
+                var other = kinds[blocking.Kind];
+                var rule = kinds.BlockersOf(kind.Name).First(r => r.Blocker == blocking.Kind);
+                return Conflict(blocking, options, now, http.Response,
                     title: $"{other.Activity} is in progress for this story.",
-                    detail: $"A video is made from the story's images, and a job that replaces them started {Durations.Describe(since)} ago " +
-                            $"and is at {blocking.Progress} %. Wait until it finishes, or clear it with POST {other.Clear}, and try again.",
-                    extensions: new Dictionary<string, object?> { [$"{blocking.Kind.ToString().ToLowerInvariant()}_job"] = JobView.Of(blocking) });
-            case StartOutcome.ImagesMissing { ScenePositions: var missing }:
+                    detail: $"{rule.Reason} That job started {Durations.Describe(now - blocking.StartedAt)} ago and is at {blocking.Progress} %. " +
+                            $"Wait until it finishes, or clear it with POST {other.Routes.Clear}, and try again.");
+            case StartOutcome.NotReady notReady:
                 return TypedResults.Problem(
-                    statusCode: StatusCodes.Status422UnprocessableEntity,
-                    title: "Some scenes have no image yet.",
-                    detail: $"A video shows every scene's image, and {(missing.Count == 1 ? "scene" : "scenes")} {string.Join(", ", missing)} " +
-                            $"{(missing.Count == 1 ? "has" : "have")} none. Generate the story's images first (POST {JobRoutes.Image.Generate}).",
-                    extensions: new Dictionary<string, object?> { ["scenes_without_image"] = missing });
+                    statusCode: StatusCodes.Status422UnprocessableEntity, title: notReady.Title, detail: notReady.Detail,
+                    extensions: new Dictionary<string, object?>(notReady.Facts));
+            case StartOutcome.Contended:
+                http.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status503ServiceUnavailable,
+                    title: "The story's jobs are changing too fast to start one now.",
+                    detail: "Every try met a job that ended before it could be read. Try again in a moment.");
             default:
                 return Problems.StoryNotFound(storyId);
         }
     }
 
     /// <summary>
-    /// The 409 for a request refused because of the story's processing job: the job in the body, and a Retry-After of
-    /// when that job would count as stale if it stopped heartbeating now.
+    /// The one 409 of every refusal because of a processing job, whichever route refuses and whatever the job's kind: the job
+    /// in the body (with its <c>kind</c>), and a Retry-After of when that job would count as stale if it stopped heartbeating now.
     /// </summary>
-    public static ProblemHttpResult InProgress(Job running, JobOptions options, DateTimeOffset now, HttpResponse response, string title, string detail)
+    public static ProblemHttpResult Conflict(Job running, JobOptions options, DateTimeOffset now, HttpResponse response, string title, string detail)
     {
         var untilStale = running.HeartbeatAt + options.StaleAfter - now;
         response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(untilStale.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
@@ -131,13 +137,13 @@ public static class JobApi
     }
 
     private static async Task<Results<Ok<ClearResponse>, ProblemHttpResult, ValidationProblem>> ClearAsync(
-        JobKind kind, ClearRequest? body, ClaimsPrincipal user, JobGuard guard, CancellationToken ct)
+        IJobKind kind, ClearRequest? body, ClaimsPrincipal user, JobGuard guard, CancellationToken ct)
     {
         if (!Problems.TryParseId(body?.StoryId, "story_id", out var storyId, out var invalid))
         {
             return invalid!;
         }
-        return await guard.ClearAsync(kind, storyId, user.UserId(), ct) switch
+        return await guard.ClearAsync(kind.Name, storyId, user.UserId(), JobGuard.ClearedByUser, ct) switch
         {
             ClearOutcome.Cleared { Job: { } job } => TypedResults.Ok(new ClearResponse(true, JobView.Of(job))),
             ClearOutcome.Cleared => TypedResults.Ok(new ClearResponse(false, null)),
@@ -146,19 +152,19 @@ public static class JobApi
     }
 
     private static async Task<Results<Ok<IEnumerable<JobView>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        JobKind kind, string? storyIdText, ClaimsPrincipal user, JobStore store, CancellationToken ct)
+        IJobKind kind, string? storyIdText, ClaimsPrincipal user, JobStore store, CancellationToken ct)
     {
         if (!Problems.TryParseId(storyIdText, "story_id", out var storyId, out var invalid))
         {
             return invalid!;
         }
-        var jobs = await store.ListAsync(kind, storyId, user.UserId(), HistoryLimit, ct);
+        var jobs = await store.ListAsync(kind.Name, storyId, user.UserId(), HistoryLimit, ct);
         return jobs is null ? Problems.StoryNotFound(storyId) : TypedResults.Ok(jobs.Select(JobView.Of));
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(JobKind kind, Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(IJobKind kind, Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct)
     {
-        var job = await store.GetAsync(kind, id, user.UserId(), ct);
+        var job = await store.GetAsync(kind.Name, id, user.UserId(), ct);
         return job is null ? Problems.JobNotFound(id) : TypedResults.Ok(JobView.Of(job));
     }
 }

@@ -12,7 +12,7 @@ namespace StoryMedia.Jobs;
 /// </summary>
 public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, TimeProvider time)
 {
-    public async Task<Results<ServerSentEventsResult<JobView>, ProblemHttpResult>> StreamAsync(JobKind kind, Guid jobId, Guid userId, CancellationToken cancellationToken)
+    public async Task<Results<ServerSentEventsResult<JobView>, ProblemHttpResult>> StreamAsync(string kind, Guid jobId, Guid userId, CancellationToken cancellationToken)
     {
         var job = await store.GetAsync(kind, jobId, userId, cancellationToken);
         return job is null

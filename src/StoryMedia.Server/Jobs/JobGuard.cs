@@ -5,20 +5,22 @@ using StoryMedia.Operations;
 namespace StoryMedia.Jobs;
 
 /// <summary>
-/// Starts and clears jobs for users: at most one processing job of a kind per story, a stale job
-/// cleared on the way, a cleared job's worker stopped.
+/// Starts and clears jobs for users and operators, whatever the kind: at most one processing job of a kind per story, a
+/// stale job cleared on the way, a cleared job's worker stopped, every decision logged and counted.
 /// </summary>
 public sealed class JobGuard(
     JobStore store, RunningJobs running, StoryMediaTelemetry telemetry, IOptions<JobOptions> options, TimeProvider time, ILogger<JobGuard> logger)
 {
     public const string ClearedByUser = "Cleared by the user before it finished.";
 
-    public async Task<StartOutcome> StartAsync(JobKind kind, NewJob job, CancellationToken cancellationToken)
+    public const string ClearedByOperator = "Cleared by an operator before it finished.";
+
+    public async Task<StartOutcome> StartAsync(string kind, NewJob job, CancellationToken cancellationToken)
     {
         var staleAfter = options.Value.StaleAfter;
         var now = time.GetUtcNow();
         var staleError = $"Cleared automatically: no heartbeat for more than {Durations.Describe(staleAfter)}, so the job was considered stuck.";
-        using var activity = StoryMediaTelemetry.Source.StartActivity($"start {kind} job");
+        using var activity = StoryMediaTelemetry.Source.StartActivity(StoryMediaTelemetry.SpanName("start", kind));
         activity?.SetTag("storymedia.story_id", job.StoryId);
         // The worker that claims the job, on any instance, continues this trace.
         var outcome = await store.StartAsync(kind, job with { TraceParent = Activity.Current?.Id }, now, now - staleAfter, staleError, cancellationToken);
@@ -44,16 +46,20 @@ public sealed class JobGuard(
             case StartOutcome.BlockedBy blocked:
                 logger.LogInformation("Refused a {Kind} job for story {StoryId}: {OtherKind} job {JobId} is processing", kind, job.StoryId, blocked.Job.Kind, blocked.Job.Id);
                 break;
+            case StartOutcome.Contended:
+                logger.LogWarning("Gave up starting a {Kind} job for story {StoryId}: every try lost its race to a job that ended at once", kind, job.StoryId);
+                break;
         }
         return outcome;
     }
 
-    public async Task<ClearOutcome> ClearAsync(JobKind kind, Guid storyId, Guid userId, CancellationToken cancellationToken)
+    /// <param name="reason">The error the cleared job keeps: <see cref="ClearedByUser"/> or <see cref="ClearedByOperator"/>.</param>
+    public async Task<ClearOutcome> ClearAsync(string kind, Guid storyId, Guid userId, string reason, CancellationToken cancellationToken)
     {
-        var outcome = await store.ClearAsync(kind, storyId, userId, ClearedByUser, time.GetUtcNow(), cancellationToken);
+        var outcome = await store.ClearAsync(kind, storyId, userId, reason, time.GetUtcNow(), cancellationToken);
         if (outcome is ClearOutcome.Cleared { Job: { } job })
         {
-            logger.LogInformation("User cleared {Kind} job {JobId} of story {StoryId}", kind, job.Id, storyId);
+            logger.LogInformation("Cleared {Kind} job {JobId} of story {StoryId}: {Reason}", kind, job.Id, storyId, reason);
             running.Cancel(job.Id);
             telemetry.Cleared(kind);
         }

@@ -1,7 +1,9 @@
+using StoryMedia.Operations;
+
 namespace StoryMedia.Jobs;
 
 /// <summary>The <c>Jobs</c> configuration section.</summary>
-public sealed class JobOptions
+public sealed class JobOptions : IExplainedOptions
 {
     /// <summary>A processing job with no heartbeat for this long is stuck; the next start clears it (the seed's five minutes).</summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromMinutes(5);

@@ -9,6 +9,7 @@ namespace StoryMedia.Jobs;
 /// </summary>
 public sealed class JobRunner(
     JobStore store,
+    JobKinds kinds,
     JobWorker worker,
     RunningJobs running,
     StoryMediaTelemetry telemetry,
@@ -53,7 +54,7 @@ public sealed class JobRunner(
             try
             {
                 var now = time.GetUtcNow();
-                foreach (var kind in worker.Kinds)
+                foreach (var kind in kinds.All.Select(k => k.Name))
                 {
                     await store.VouchForWaitingAsync(kind, now, now - interval, stoppingToken);
                 }
@@ -80,7 +81,7 @@ public sealed class JobRunner(
             var wait = options.Value.PollInterval;
             try
             {
-                foreach (var kind in worker.Kinds)
+                foreach (var kind in kinds.All.Select(k => k.Name))
                 {
                     var (ran, nextLeaseExpiry) = await ClaimAndRunAsync(kind, workerId, handBack, stoppingToken);
                     ranJob |= ran;
@@ -108,7 +109,7 @@ public sealed class JobRunner(
     }
 
     /// <summary>Whether a job ran; if none could be claimed, when the soonest lease of this kind runs out.</summary>
-    private async Task<(bool Ran, DateTimeOffset? NextLeaseExpiry)> ClaimAndRunAsync(JobKind kind, string workerId, CancellationToken handBack, CancellationToken stoppingToken)
+    private async Task<(bool Ran, DateTimeOffset? NextLeaseExpiry)> ClaimAndRunAsync(string kind, string workerId, CancellationToken handBack, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await store.ClaimAsync(kind, workerId, time.GetUtcNow(), o.LeaseDuration, o.MaxAttempts, stoppingToken);

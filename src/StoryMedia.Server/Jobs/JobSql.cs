@@ -1,38 +1,45 @@
+using System.Data.Common;
+
 namespace StoryMedia.Jobs;
 
 /// <summary>
-/// Every statement of the job guard, for one kind of job. The same SQL runs on PostgreSQL and SQLite;
-/// the only dialect differences are row locking: the claim's (<paramref name="skipLocked"/>) and the start's
-/// (<paramref name="lockRows"/>). Worker writes are fenced: they match only while the job is processing under the
-/// same worker and attempt.
+/// Every statement of the job guard, for one kind's table. The same SQL runs on PostgreSQL and SQLite; the only dialect
+/// differences are row locking: the claim's (<paramref name="skipLocked"/>) and the start's (<paramref name="lockRows"/>,
+/// <paramref name="shareRows"/>). A kind's own statements (what its jobs make, how they publish) live in its folder and
+/// fence their writes with <see cref="Fence"/>.
 /// </summary>
-internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, string shareRows)
+public sealed class JobSql(IJobKind kind, string skipLocked, string lockRows, string shareRows)
 {
+    /// <summary>The columns every job table has, read back by name (<see cref="Read"/>).</summary>
     public const string Columns =
         "id, story_id, user_id, status, progress, error, started_at, completed_at, created_at, " +
         "heartbeat_at, attempts, worker_id, lease_expires_at, style, instructions";
 
-    private const string Fence = "id = @job_id and status = 'processing' and worker_id = @worker_id and attempts = @attempt";
-
-    public JobKind Kind { get; } = kind;
-
-    public string Table { get; } = kind switch
-    {
-        JobKind.Image => "image_generation_jobs",
-        JobKind.Video => "video_generation_jobs",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
-    };
+    /// <summary>
+    /// Every worker write matches only while the job is processing under the same worker and attempt: a cleared or
+    /// taken-over job's worker changes nothing. Parameters: <see cref="LeaseParameters"/>.
+    /// </summary>
+    public const string Fence = "id = @job_id and status = 'processing' and worker_id = @worker_id and attempts = @attempt";
 
     public const string StoryOwned = "select 1 from stories where id = @story_id and user_id = @user_id";
 
-    /// <summary>
-    /// The user's story, locked until the start commits, so the cross-kind rule (no video while an image job runs)
-    /// reads a state no other start is changing: a video start locks it exclusively, image starts share it, so a
-    /// burst of image starts does not queue behind itself (the partial unique index alone decides among them).
-    /// </summary>
-    public string LockStory => $"{StoryOwned} {(Kind == JobKind.Video ? lockRows : shareRows)}";
+    public static (string, object?)[] LeaseParameters(JobLease lease) =>
+        [("job_id", lease.JobId), ("worker_id", lease.WorkerId), ("attempt", lease.Attempt)];
 
-    /// <summary>The job's story, locked by a completion that publishes to it, in the same order as starts take their locks.</summary>
+    /// <summary>True while the lease still holds a job of <paramref name="table"/>: for a kind's fenced insert into a table of its own.</summary>
+    public static string Held(string table) => $"exists (select 1 from {table} where {Fence})";
+
+    public string Table { get; } = kind.Table;
+
+    /// <summary>
+    /// The user's story, locked until the start commits. The one place the story lock's order is decided: every start,
+    /// scene edit (<c>StoryStore.LockOwned</c>) and story-publishing completion (<see cref="LockStoryOfJob"/>) takes the
+    /// story's row before any job row, so none can deadlock. A kind that reads other kinds' jobs to decide its start (one
+    /// that is blocked) locks it exclusively, so no start of a kind that blocks it commits meanwhile; other kinds share it,
+    /// so a burst of their starts does not queue behind itself (the partial unique index alone decides among them).
+    /// </summary>
+    public string LockStory => $"{StoryOwned} {(kind.StartLock == StoryLock.Exclusive ? lockRows : shareRows)}";
+
     public string LockStoryOfJob => $"select 1 from stories where id = @story_id {lockRows}";
 
     /// <summary>
@@ -102,7 +109,7 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, s
         """;
 
     /// <summary>When the soonest lease runs out: an idle runner wakes then, so a dead worker's job is taken over without waiting for a poll.</summary>
-    public string NextLeaseExpiry => $"select min(lease_expires_at) from {Table} where status = 'processing' and lease_expires_at >= @now";
+    public string NextLeaseExpiry => $"select min(lease_expires_at) as next_expiry from {Table} where status = 'processing' and lease_expires_at >= @now";
 
     /// <summary>
     /// A live runner vouches for the jobs that wait for a worker (new, handed back, or orphaned past their lease):
@@ -136,49 +143,40 @@ internal sealed class JobSql(JobKind kind, string skipLocked, string lockRows, s
          where {Fence}
         """;
 
-    // Image jobs: scene images made so far by a job, published to the scenes only when it completes.
-    public const string RecordSceneImage = """
-        insert into image_generation_job_scenes (job_id, scene_id, image_key)
-        select @job_id, @scene_id, @image_key
-         where exists (select 1 from image_generation_jobs where id = @job_id and status = 'processing'
-                          and worker_id = @worker_id and attempts = @attempt)
-        on conflict (job_id, scene_id) do update set image_key = excluded.image_key
-        """;
-
-    public const string SceneImagesOfJob = "select scene_id, image_key from image_generation_job_scenes where job_id = @job_id";
-
-    public const string PublishSceneImages = """
-        update scenes
-           set image_key = (select js.image_key from image_generation_job_scenes js
-                             where js.job_id = @job_id and js.scene_id = scenes.id)
-         where id in (select scene_id from image_generation_job_scenes where job_id = @job_id)
-        """;
-
-    // Video jobs: the scenes' images as they were when the job started, and the video it made, which replaces
-    // the story's video only when the job completes.
-    public const string ScenesWithoutImage =
-        "select position from scenes where story_id = @story_id and image_key is null order by position";
-
-    public const string SnapshotSceneImages = """
-        insert into video_generation_job_scenes (job_id, scene_id, position, image_key)
-        select @job_id, id, position, image_key from scenes where story_id = @story_id
-        """;
-
-    public const string SceneImagesOfVideoJob =
-        "select position, image_key from video_generation_job_scenes where job_id = @job_id order by position";
-
-    public const string RecordVideo = "update video_generation_jobs set video_key = @video_key where " + Fence;
-
-    public const string VideoOfJob = "select video_key from video_generation_jobs where id = @job_id";
-
-    public const string PublishVideo = """
-        update stories
-           set video_key = (select video_key from video_generation_jobs where id = @job_id)
-         where id = (select story_id from video_generation_jobs where id = @job_id and video_key is not null)
-        """;
-
     // Telemetry: the starting request's trace context, kept apart from the job tables so any kind of job can use it.
     public const string RecordTraceParent = "insert into job_trace_parents (job_id, trace_parent) values (@job_id, @trace_parent)";
 
     public const string TraceParentOfJob = "select trace_parent from job_trace_parents where job_id = @job_id";
+
+    /// <summary>One row of <see cref="Columns"/>, each read by its name.</summary>
+    public Job Read(DbDataReader row) => new(
+        Id: row.GetGuid(row.GetOrdinal("id")),
+        Kind: kind.Name,
+        StoryId: row.GetGuid(row.GetOrdinal("story_id")),
+        UserId: row.GetGuid(row.GetOrdinal("user_id")),
+        Status: row.GetString(row.GetOrdinal("status")),
+        Progress: row.GetInt32(row.GetOrdinal("progress")),
+        Error: Nullable<string>(row, "error"),
+        StartedAt: row.GetFieldValue<DateTimeOffset>(row.GetOrdinal("started_at")),
+        CompletedAt: NullableInstant(row, "completed_at"),
+        CreatedAt: row.GetFieldValue<DateTimeOffset>(row.GetOrdinal("created_at")),
+        HeartbeatAt: row.GetFieldValue<DateTimeOffset>(row.GetOrdinal("heartbeat_at")),
+        Attempts: row.GetInt32(row.GetOrdinal("attempts")),
+        WorkerId: Nullable<string>(row, "worker_id"),
+        LeaseExpiresAt: NullableInstant(row, "lease_expires_at"),
+        Style: Nullable<string>(row, "style"),
+        Instructions: Nullable<string>(row, "instructions"));
+
+    private static T? Nullable<T>(DbDataReader row, string column)
+        where T : class
+    {
+        var ordinal = row.GetOrdinal(column);
+        return row.IsDBNull(ordinal) ? null : row.GetFieldValue<T>(ordinal);
+    }
+
+    private static DateTimeOffset? NullableInstant(DbDataReader row, string column)
+    {
+        var ordinal = row.GetOrdinal(column);
+        return row.IsDBNull(ordinal) ? null : row.GetFieldValue<DateTimeOffset>(ordinal);
+    }
 }

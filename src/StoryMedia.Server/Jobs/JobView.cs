@@ -3,6 +3,7 @@ namespace StoryMedia.Jobs;
 /// <summary>A job as the API shows it (snake_case on the wire).</summary>
 public sealed record JobView(
     Guid Id,
+    string Kind,
     Guid StoryId,
     string Status,
     int Progress,
@@ -16,7 +17,7 @@ public sealed record JobView(
     string? Instructions)
 {
     public static JobView Of(Job job) => new(
-        job.Id, job.StoryId, job.Status, job.Progress, job.Error, job.StartedAt, job.CompletedAt,
+        job.Id, job.Kind, job.StoryId, job.Status, job.Progress, job.Error, job.StartedAt, job.CompletedAt,
         job.CreatedAt, job.HeartbeatAt, job.Attempts, job.Style, job.Instructions);
 }
 
@@ -26,3 +27,9 @@ public sealed record ClearRequest(string? StoryId);
 
 /// <summary>What a clear did: the job it ended, or none when nothing was running.</summary>
 public sealed record ClearResponse(bool Cleared, JobView? Job);
+
+/// <summary>A registered kind of job as the page needs it: its name, what it does, its routes and its page module.</summary>
+public sealed record JobKindView(string Name, string Activity, JobRoutes Routes, string? PageModule)
+{
+    public static JobKindView Of(IJobKind kind) => new(kind.Name, kind.Activity, kind.Routes, kind.PageModule);
+}

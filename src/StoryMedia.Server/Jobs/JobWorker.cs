@@ -13,17 +13,13 @@ namespace StoryMedia.Jobs;
 public sealed class JobWorker(
     JobStore store,
     RunningJobs running,
-    IEnumerable<IJobExecutor> executors,
+    IServiceProvider services,
     StoryMediaTelemetry telemetry,
     IOptions<JobOptions> options,
     TimeProvider time,
     ILogger<JobWorker> logger)
 {
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMilliseconds(200);
-
-    private readonly Dictionary<JobKind, IJobExecutor> executorByKind = executors.ToDictionary(e => e.Kind);
-
-    public IReadOnlyCollection<JobKind> Kinds => executorByKind.Keys;
 
     /// <summary>Runs the job; when <paramref name="handBack"/> fires (shutdown after its grace) the job is released to other instances.</summary>
     public async Task RunAsync(Job job, string workerId, CancellationToken handBack)
@@ -94,7 +90,8 @@ public sealed class JobWorker(
     /// </summary>
     private async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
-        var executor = executorByKind[context.Job.Kind];
+        // The work unit comes from the job's kind, through the registry: the worker knows no kind.
+        var executor = services.GetRequiredKeyedService<IJobExecutor>(context.Job.Kind);
         for (var failures = 0; ; failures++)
         {
             try
@@ -163,7 +160,7 @@ public sealed class JobWorker(
             // Telemetry is best effort; the job runs without its parent span.
         }
         ActivityContext.TryParse(traceParent, null, out var parent);
-        var activity = StoryMediaTelemetry.Source.StartActivity($"run {job.Kind} job", ActivityKind.Consumer, parent);
+        var activity = StoryMediaTelemetry.Source.StartActivity(StoryMediaTelemetry.SpanName("run", job.Kind), ActivityKind.Consumer, parent);
         activity?.SetTag("storymedia.job_id", job.Id);
         activity?.SetTag("storymedia.story_id", job.StoryId);
         activity?.SetTag("storymedia.attempt", job.Attempts);

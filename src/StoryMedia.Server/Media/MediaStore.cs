@@ -1,10 +1,12 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
+using StoryMedia.Jobs;
+using StoryMedia.Operations;
 
 namespace StoryMedia.Media;
 
-public sealed class MediaOptions
+public sealed class MediaOptions : IExplainedOptions
 {
     /// <summary>Where images and videos are kept; relative paths are under the content root.</summary>
     public string Path { get; set; } = "data/media";
@@ -14,27 +16,34 @@ public sealed class MediaOptions
 
     /// <summary>A sweep leaves younger files alone, so a file a worker has written but not yet recorded is safe.</summary>
     public TimeSpan SweepMinAge { get; set; } = TimeSpan.FromHours(1);
+
+    public bool IsValid(out string problem)
+    {
+        problem = this switch
+        {
+            { Path: null or "" } => "Media:Path must name a directory.",
+            { SweepInterval.Ticks: < 0 } or { SweepMinAge.Ticks: < 0 } => "Media:SweepInterval and Media:SweepMinAge must not be negative.",
+            _ => "",
+        };
+        return problem.Length == 0;
+    }
 }
 
 /// <summary>
 /// Files made by jobs, named by 128 random bits: a media URL cannot be guessed or enumerated, so it can be
-/// shown in an img tag without a token. Files are written whole (temp file, then rename) or not at all.
+/// shown in an img tag without a token. Files are written whole (temp file, then rename) or not at all. The media
+/// types are those the registered kinds of job make.
 /// </summary>
 public sealed partial class MediaStore
 {
-    private static readonly Dictionary<string, string> ExtensionByType = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["image/png"] = ".png",
-        ["image/jpeg"] = ".jpg",
-        ["image/webp"] = ".webp",
-        ["video/mp4"] = ".mp4",
-    };
+    private readonly Dictionary<string, string> extensionByType;
+    private readonly Dictionary<string, string> typeByExtension;
 
-    private static readonly Dictionary<string, string> TypeByExtension =
-        ExtensionByType.ToDictionary(pair => pair.Value, pair => pair.Key, StringComparer.Ordinal);
-
-    public MediaStore(IOptions<MediaOptions> options, IHostEnvironment environment)
+    public MediaStore(IOptions<MediaOptions> options, IHostEnvironment environment, JobKinds kinds)
     {
+        extensionByType = kinds.All.SelectMany(k => k.MediaTypes).DistinctBy(t => t.Key, StringComparer.OrdinalIgnoreCase)
+            .ToDictionary(t => t.Key, t => t.Value, StringComparer.OrdinalIgnoreCase);
+        typeByExtension = extensionByType.DistinctBy(t => t.Value, StringComparer.Ordinal).ToDictionary(t => t.Value, t => t.Key, StringComparer.Ordinal);
         Root = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
         Directory.CreateDirectory(Root);
     }
@@ -45,7 +54,7 @@ public sealed partial class MediaStore
 
     public async Task<string> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
     {
-        if (!ExtensionByType.TryGetValue(contentType, out var extension))
+        if (!extensionByType.TryGetValue(contentType, out var extension))
         {
             throw new ArgumentException($"Unsupported media type {contentType}.", nameof(contentType));
         }
@@ -73,7 +82,7 @@ public sealed partial class MediaStore
     {
         path = "";
         contentType = "";
-        if (!KeyPattern().IsMatch(key) || !TypeByExtension.TryGetValue(System.IO.Path.GetExtension(key), out var type))
+        if (!IsKey(key) || !typeByExtension.TryGetValue(System.IO.Path.GetExtension(key), out var type))
         {
             return false;
         }
@@ -83,14 +92,17 @@ public sealed partial class MediaStore
     }
 
     /// <summary>A file the store made: a key, or the temporary file a key is written through.</summary>
-    public static bool IsOwnFile(string name) => KeyPattern().IsMatch(name) || TemporaryPattern().IsMatch(name);
+    public bool IsOwnFile(string name) =>
+        IsKey(name) || (TemporaryPattern().Match(name) is { Success: true } temporary && IsKey(temporary.Groups["key"].Value));
 
     /// <summary>The key a file holds, or null for a temporary file.</summary>
-    public static string? KeyOfFile(string name) => KeyPattern().IsMatch(name) ? name : null;
+    public string? KeyOfFile(string name) => IsKey(name) ? name : null;
 
-    [GeneratedRegex("^[0-9a-f]{32}\\.(png|jpg|webp|mp4)$")]
+    private bool IsKey(string name) => KeyPattern().IsMatch(name) && typeByExtension.ContainsKey(System.IO.Path.GetExtension(name));
+
+    [GeneratedRegex("^[0-9a-f]{32}\\.[a-z0-9]{1,8}$")]
     private static partial Regex KeyPattern();
 
-    [GeneratedRegex("^\\.[0-9a-f]{32}\\.(png|jpg|webp|mp4)\\.tmp$")]
+    [GeneratedRegex("^\\.(?<key>[0-9a-f]{32}\\.[a-z0-9]{1,8})\\.tmp$")]
     private static partial Regex TemporaryPattern();
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using StoryMedia.Data;
+using StoryMedia.Jobs;
 
 namespace StoryMedia.Media;
 
@@ -11,21 +12,12 @@ public sealed record SweepResult(int Deleted, long DeletedBytes, int Kept);
 /// images and videos replaced by a later job once no running job uses them, and temporary files a crash left.
 /// Only the store's own files older than <see cref="MediaOptions.SweepMinAge"/> are looked at.
 /// </summary>
-public sealed class MediaSweeper(Database database, MediaStore media, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweeper> logger)
+public sealed class MediaSweeper(Database database, JobKinds kinds, MediaStore media, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweeper> logger)
 {
     /// <summary>
-    /// Every key a story shows or a processing job may still use (its scene images so far, a video job's copy of
-    /// the scenes' images, its finished video). One statement, so one snapshot.
+    /// Every key a story shows or a processing job may still use, as each registered kind says. One statement, so one snapshot.
     /// </summary>
-    private const string ReferencedKeys = """
-        select image_key from scenes where image_key is not null
-        union select video_key from stories where video_key is not null
-        union select js.image_key from image_generation_job_scenes js
-                join image_generation_jobs j on j.id = js.job_id where j.status = 'processing'
-        union select vs.image_key from video_generation_job_scenes vs
-                join video_generation_jobs j on j.id = vs.job_id where j.status = 'processing'
-        union select video_key from video_generation_jobs where status = 'processing' and video_key is not null
-        """;
+    private readonly string referencedKeys = string.Join("\nunion ", kinds.All.Select(k => k.MediaKeysInUse));
 
     public async Task<SweepResult> SweepAsync(bool dryRun, CancellationToken cancellationToken)
     {
@@ -34,14 +26,14 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
         // file it has just written (younger than the cut-off) or when one already referenced is copied (a video's
         // snapshot, a completion publishing its job's images), so an old file unreferenced now stays unreferenced.
         var candidates = new DirectoryInfo(media.Root).EnumerateFiles()
-            .Where(file => MediaStore.IsOwnFile(file.Name) && file.LastWriteTimeUtc < cutOff)
+            .Where(file => media.IsOwnFile(file.Name) && file.LastWriteTimeUtc < cutOff)
             .ToList();
         if (candidates.Count == 0)
         {
             return new SweepResult(0, 0, 0);
         }
-        var referenced = (await database.ReadAsWorkerAsync(ReferencedKeys, r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var garbage = candidates.Where(file => MediaStore.KeyOfFile(file.Name) is not { } key || !referenced.Contains(key)).ToList();
+        var referenced = (await database.ReadAsWorkerAsync(referencedKeys, r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        var garbage = candidates.Where(file => media.KeyOfFile(file.Name) is not { } key || !referenced.Contains(key)).ToList();
         var deleted = 0;
         var bytes = 0L;
         foreach (var file in garbage)

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using StoryMedia.Jobs;
-
 namespace StoryMedia.Operations;
 
 /// <summary>
@@ -39,24 +37,27 @@ public sealed class StoryMediaTelemetry
         inProgress = meter.CreateUpDownCounter<long>("storymedia.jobs.in_progress", "{job}", "Jobs this instance's workers are running now.");
     }
 
-    public void Started(JobKind kind) => started.Add(1, Tag(kind));
+    public void Started(string kind) => started.Add(1, Tag(kind));
 
-    public void Conflict(JobKind kind) => conflicts.Add(1, Tag(kind));
+    public void Conflict(string kind) => conflicts.Add(1, Tag(kind));
 
-    public void Cleared(JobKind kind) => cleared.Add(1, Tag(kind));
+    public void Cleared(string kind) => cleared.Add(1, Tag(kind));
 
-    public void ClearedStale(JobKind kind) => clearedStale.Add(1, Tag(kind));
+    public void ClearedStale(string kind) => clearedStale.Add(1, Tag(kind));
 
-    public void TakenOver(JobKind kind) => takenOver.Add(1, Tag(kind));
+    public void TakenOver(string kind) => takenOver.Add(1, Tag(kind));
 
-    public void FencedWriteRejected(JobKind kind) => fencedWritesRejected.Add(1, Tag(kind));
+    public void FencedWriteRejected(string kind) => fencedWritesRejected.Add(1, Tag(kind));
 
-    public void JobEnded(JobKind kind, string outcome, TimeSpan duration) =>
+    public void JobEnded(string kind, string outcome, TimeSpan duration) =>
         jobDuration.Record(duration.TotalSeconds, Tag(kind), new("outcome", outcome));
 
-    public void SceneDone(JobKind kind, TimeSpan duration) => sceneDuration.Record(duration.TotalSeconds, Tag(kind));
+    public void SceneDone(string kind, TimeSpan duration) => sceneDuration.Record(duration.TotalSeconds, Tag(kind));
 
-    public void JobRunning(JobKind kind, int delta) => inProgress.Add(delta, Tag(kind));
+    public void JobRunning(string kind, int delta) => inProgress.Add(delta, Tag(kind));
 
-    private static KeyValuePair<string, object?> Tag(JobKind kind) => new("kind", kind.ToString().ToLowerInvariant());
+    /// <summary>"run Image job": the span names the kind capitalised, as dashboards built on the first releases expect.</summary>
+    public static string SpanName(string verb, string kind) => $"{verb} {Jobs.JobKinds.Pascal(kind)} job";
+
+    private static KeyValuePair<string, object?> Tag(string kind) => new("kind", kind);
 }

@@ -95,7 +95,7 @@ public static class StoryApi
     }
 
     private static async Task<Results<Ok<StoryView>, ProblemHttpResult, ValidationProblem>> EditScenesAsync(
-        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
+        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (Validate(body, out var edits) is { } invalid)
         {
@@ -108,12 +108,12 @@ public static class StoryApi
             case SceneEditOutcome.WrongScenes { Field: var field, Message: var message }:
                 return Problems.Invalid(field, message);
             case SceneEditOutcome.JobRunning { Job: var running }:
-                var names = JobRoutes.Of(running.Kind);
+                var kind = kinds[running.Kind];
                 var now = time.GetUtcNow();
-                return JobApi.InProgress(running, options.Value, now, http.Response,
-                    title: $"{names.Activity} is in progress for this story.",
+                return JobApi.Conflict(running, options.Value, now, http.Response,
+                    title: $"{kind.Activity} is in progress for this story.",
                     detail: $"The scenes cannot change while a job makes media from them: it started {Durations.Describe(now - running.StartedAt)} ago " +
-                            $"and is at {running.Progress} %. Edit the scenes when it is done, or clear it with POST {names.Clear} if it is stuck.");
+                            $"and is at {running.Progress} %. Edit the scenes when it is done, or clear it with POST {kind.Routes.Clear} if it is stuck.");
             default:
                 return Problems.StoryNotFound(id);
         }

@@ -28,10 +28,7 @@ public sealed class StoryStore(Database database, JobStore jobs)
     internal const string SelectScenes =
         "select id, position, text, image_key from scenes where story_id = @story_id order by position";
 
-    /// <summary>
-    /// The user's story, locked exclusively until the edit commits: the same lock a video start takes, and one that
-    /// image starts wait for, so no job starts between the edit's check for a running job and its writes.
-    /// </summary>
+    /// <summary>The user's story, locked exclusively until the edit commits, so no job starts between the edit's check for a running job and its writes (<see cref="JobSql.LockStory"/>).</summary>
     internal static string LockOwned(string lockRows) => $"{SelectOwned} {lockRows}";
 
     // Every scene statement also filters on the owner: on SQLite that is the only ownership check.
@@ -64,7 +61,7 @@ public sealed class StoryStore(Database database, JobStore jobs)
 
     /// <summary>
     /// Sets the text and order of the story's scenes in one transaction, unless the edit does not list exactly its
-    /// scenes or an image or video job is processing for it. Images stay with their scenes.
+    /// scenes or a job of any kind is processing for it. Images stay with their scenes.
     /// </summary>
     public async Task<SceneEditOutcome> EditScenesAsync(Guid storyId, Guid userId, IReadOnlyList<SceneEdit> edits, CancellationToken cancellationToken)
     {

@@ -9,20 +9,18 @@ namespace StoryMedia.Videos;
 /// temporary file and moved into media storage whole, then recorded against the job (fenced). The story shows
 /// it only when the job completes, so a cleared or failed job leaves the story's previous video in place.
 /// </summary>
-public sealed class VideoJobExecutor(JobStore jobs, MediaStore media, FfmpegProcess ffmpeg, IOptions<VideoOptions> options) : IJobExecutor
+public sealed class VideoJobExecutor(VideoJobOutputs outputs, MediaStore media, FfmpegProcess ffmpeg, IOptions<VideoOptions> options) : IJobExecutor
 {
-    public JobKind Kind => JobKind.Video;
-
     public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
         var job = context.Job;
-        if (await jobs.VideoOfJobAsync(job.Id, cancellationToken) is { } made && media.TryResolve(made, out _, out _))
+        if (await outputs.VideoOfJobAsync(job.Id, cancellationToken) is { } made && media.TryResolve(made, out _, out _))
         {
             // An earlier attempt finished the video and lost its lease before completing; the file is whole.
             return;
         }
         var images = new List<string>();
-        foreach (var scene in await jobs.VideoScenesAsync(job.Id, cancellationToken))
+        foreach (var scene in await outputs.ScenesAsync(job.Id, cancellationToken))
         {
             if (!media.TryResolve(scene.ImageKey, out var path, out _))
             {
@@ -58,7 +56,7 @@ public sealed class VideoJobExecutor(JobStore jobs, MediaStore media, FfmpegProc
         {
             File.Delete(temporary);
         }
-        if (!await jobs.RecordVideoAsync(context.Lease, key, cancellationToken))
+        if (!await outputs.RecordVideoAsync(context.Lease, key, cancellationToken))
         {
             File.Delete(media.PathOf(key));
             throw new JobLostException(job.Id);

@@ -1,7 +1,9 @@
+using StoryMedia.Operations;
+
 namespace StoryMedia.Videos;
 
 /// <summary>The <c>Video</c> configuration section: how a story's video is rendered.</summary>
-public sealed class VideoOptions
+public sealed class VideoOptions : IExplainedOptions
 {
     private static readonly string[] Presets =
         ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];

@@ -20,7 +20,7 @@ public sealed class MigrationTests
             await using var data = NpgsqlDataSource.Create(backend.ConnectionString);
             var applied = await data.CreateCommand("select count(*) from schema_migrations").ExecuteScalarAsync();
             var database = new PostgresDatabase(data);
-            Assert.Equal((long)new Migrator(database, TimeProvider.System, NullLogger<Migrator>.Instance).All().Count(), applied);
+            Assert.Equal((long)Stores.MigratorFor(database).All().Count(), applied);
             var story = await instances[3].Client(Guid.NewGuid()).CreateStoryAsync();
             Assert.NotEqual(Guid.Empty, story.Id);
         }
@@ -53,7 +53,7 @@ public sealed class MigrationTests
                 columns.Add(reader.GetString(0));
             }
         }
-        var again = await new Migrator(stores.Database, TimeProvider.System, NullLogger<Migrator>.Instance).MigrateAsync(CancellationToken.None);
+        var again = await Stores.MigratorFor(stores.Database).MigrateAsync(CancellationToken.None);
 
         Assert.Superset(SeedColumns.ToHashSet(), columns.ToHashSet());
         Assert.Empty(again);

@@ -1,12 +1,16 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 
 namespace StoryMedia.Tests.Infrastructure;
 
-/// <summary>The API as a test speaks it: snake_case JSON over real HTTP.</summary>
+/// <summary>
+/// The API as a test speaks it: snake_case JSON over real HTTP. The job helpers take a kind's routes (the kind's own
+/// <c>Paths</c>); without them they speak to image jobs, the kind most tests start.
+/// </summary>
 public static class Api
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -22,50 +26,40 @@ public static class Api
         return (await response.Content.ReadFromJsonAsync<StoryView>(Json))!;
     }
 
-    public static Task<HttpResponseMessage> GenerateAsync(this HttpClient client, Guid storyId, string kind = "images") =>
-        client.PostAsJsonAsync($"/api/generate_{kind}", new { story_id = storyId }, Json);
+    public static Task<HttpResponseMessage> GenerateAsync(this HttpClient client, Guid storyId, JobRoutes? kind = null) =>
+        client.PostAsJsonAsync((kind ?? ImageJobKind.Paths).Generate, new { story_id = storyId }, Json);
 
-    public static async Task<JobView> StartAsync(this HttpClient client, Guid storyId)
+    public static async Task<JobView> StartAsync(this HttpClient client, Guid storyId, JobRoutes? kind = null)
     {
-        using var response = await client.GenerateAsync(storyId);
+        using var response = await client.GenerateAsync(storyId, kind);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<JobView>(Json))!;
     }
 
-    public static async Task<ClearResponse> ClearAsync(this HttpClient client, Guid storyId)
+    public static async Task<ClearResponse> ClearAsync(this HttpClient client, Guid storyId, JobRoutes? kind = null)
     {
-        using var response = await client.PostAsJsonAsync("/api/clear_image_job", new { story_id = storyId }, Json);
+        using var response = await client.PostAsJsonAsync((kind ?? ImageJobKind.Paths).Clear, new { story_id = storyId }, Json);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<ClearResponse>(Json))!;
     }
 
-    public static async Task<JobView> GetJobAsync(this HttpClient client, Guid jobId) =>
-        (await client.GetFromJsonAsync<JobView>($"/api/image_jobs/{jobId}", Json))!;
+    public static async Task<JobView> GetJobAsync(this HttpClient client, Guid jobId, JobRoutes? kind = null) =>
+        (await client.GetFromJsonAsync<JobView>($"{(kind ?? ImageJobKind.Paths).Collection}/{jobId}", Json))!;
+
+    /// <summary>The story's jobs of the kind, newest first.</summary>
+    public static async Task<List<JobView>> JobsAsync(this HttpClient client, Guid storyId, JobRoutes? kind = null) =>
+        (await client.GetFromJsonAsync<List<JobView>>($"{(kind ?? ImageJobKind.Paths).Collection}?story_id={storyId}", Json))!;
 
     public static async Task<StoryView> GetStoryAsync(this HttpClient client, Guid storyId) =>
         (await client.GetFromJsonAsync<StoryView>($"/api/stories/{storyId}", Json))!;
 
     /// <summary>Polls the job until it satisfies <paramref name="done"/>; fails after <paramref name="timeout"/>.</summary>
-    public static async Task<JobView> WaitForJobAsync(this HttpClient client, Guid jobId, Func<JobView, bool> done, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var job = await client.GetJobAsync(jobId);
-            if (done(job))
-            {
-                return job;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Job {jobId} did not reach the expected state in time; it is {job.Status} at {job.Progress} %, error: {job.Error}");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public static Task<JobView> WaitForJobAsync(this HttpClient client, Guid jobId, Func<JobView, bool> done, TimeSpan? timeout = null, JobRoutes? kind = null) =>
+        Eventually.ReadAsync(() => client.GetJobAsync(jobId, kind), done, timeout ?? TimeSpan.FromSeconds(30),
+            job => $"Job {jobId} did not reach the expected state in time; it is {job.Status} at {job.Progress} %, error: {job.Error}");
 
-    public static Task<JobView> WaitUntilFinishedAsync(this HttpClient client, Guid jobId, TimeSpan? timeout = null) =>
-        client.WaitForJobAsync(jobId, j => j.Status != JobStatus.Processing, timeout);
+    public static Task<JobView> WaitUntilFinishedAsync(this HttpClient client, Guid jobId, TimeSpan? timeout = null, JobRoutes? kind = null) =>
+        client.WaitForJobAsync(jobId, j => j.Status != JobStatus.Processing, timeout, kind);
 
     /// <summary>Reads a problem-details answer, asserting its media type.</summary>
     public static async Task<JsonElement> ProblemAsync(this HttpResponseMessage response)

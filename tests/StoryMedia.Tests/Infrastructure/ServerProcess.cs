@@ -141,14 +141,14 @@ public sealed class ServerProcess : IAsyncDisposable
             ["Auth__JwtSecret"] = TestTokens.Secret,
             ["Media__Path"] = Path.Combine(root, "media"),
             ["Jobs__PollInterval"] = "00:00:00.200",
-            // Tests make bursts no user would, as in ServiceInstance.
-            ["RateLimits__StartsPerWindow"] = "1000000",
-            ["RateLimits__ClearsPerWindow"] = "1000000",
-            ["RateLimits__EventStreamsPerUser"] = "1000000",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",
             ["Logging__Console__FormatterName"] = "simple",
         };
+        foreach (var (key, value) in TestSettings.AsEnvironment(TestSettings.NoRateLimits))
+        {
+            variables[key] = value;
+        }
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             variables[key.Replace(":", "__", StringComparison.Ordinal)] = value;

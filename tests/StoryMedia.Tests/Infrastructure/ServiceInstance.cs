@@ -51,11 +51,8 @@ public sealed class ServiceInstance : IAsyncDisposable
             // A disposed test instance hands its running jobs back at once instead of letting them finish;
             // the shutdown tests set a grace of their own.
             ["Jobs:ShutdownGrace"] = "00:00:00",
-            // Tests make bursts no user would; the rate limit tests set their own small limits.
-            ["RateLimits:StartsPerWindow"] = "1000000",
-            ["RateLimits:ClearsPerWindow"] = "1000000",
-            ["RateLimits:EventStreamsPerUser"] = "1000000",
         });
+        builder.Configuration.AddInMemoryCollection(TestSettings.NoRateLimits!);
         if (settings is not null)
         {
             builder.Configuration.AddInMemoryCollection(settings);

@@ -1,26 +1,43 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
+using StoryMedia.Tests.Jobs.NoteKind;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Infrastructure;
 
-/// <summary>The stores over a fresh, migrated database, without HTTP, for the store test suite.</summary>
+/// <summary>
+/// The stores over a fresh, migrated database, without HTTP, for the store test suite: the service's kinds of job and the
+/// tests' throwaway third kind (<see cref="NoteJobKind"/>), whose migration runs beside the service's.
+/// </summary>
 public sealed class Stores : IAsyncDisposable
 {
     public Stores(Database database)
     {
         Database = database;
-        Jobs = new(database);
+        Jobs = new(database, Kinds);
         Stories = new(database, Jobs);
+        Images = new(Jobs);
+        Videos = new(Jobs);
+        Notes = new(Jobs);
     }
+
+    public static JobKinds Kinds { get; } = new([new ImageJobKind(), new VideoJobKind(), new NoteJobKind()]);
 
     public Database Database { get; }
 
     public JobStore Jobs { get; }
 
     public StoryStore Stories { get; }
+
+    public ImageJobOutputs Images { get; }
+
+    public VideoJobOutputs Videos { get; }
+
+    public NoteOutputs Notes { get; }
 
     public static async Task<Stores> CreateAsync(string provider) => await CreateAsync(await Backend.CreateAsync(provider));
 
@@ -29,9 +46,13 @@ public sealed class Stores : IAsyncDisposable
         Database database = backend.Provider == Backend.Postgres
             ? new PostgresDatabase(NpgsqlDataSource.Create(backend.ConnectionString))
             : new SqliteDatabase(backend.ConnectionString);
-        await new Migrator(database, TimeProvider.System, NullLogger<Migrator>.Instance).MigrateAsync(CancellationToken.None);
+        await MigratorFor(database).MigrateAsync(CancellationToken.None);
         return new Stores(database);
     }
+
+    /// <summary>The service's migrations and the third kind's.</summary>
+    public static Migrator MigratorFor(Database database) =>
+        new(database, [new(typeof(Migrator).Assembly), new(typeof(NoteJobKind).Assembly)], TimeProvider.System, NullLogger<Migrator>.Instance);
 
     public Task<Story> NewStoryAsync(Guid user, int scenes = 3) =>
         Stories.CreateAsync(user, new NewStory("A story", "watercolor", [.. Enumerable.Range(1, scenes).Select(i => $"Scene {i}")]), DateTimeOffset.UtcNow, CancellationToken.None);
@@ -42,12 +63,11 @@ public sealed class Stores : IAsyncDisposable
         var story = await NewStoryAsync(user, scenes);
         var now = DateTimeOffset.UtcNow;
         var none = CancellationToken.None;
-        Assert.IsType<StartOutcome.Started>(await Jobs.StartAsync(JobKind.Image, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", none));
-        var job = (await Jobs.ClaimAsync(JobKind.Image, "illustrator", now, TimeSpan.FromMinutes(1), 3, none)).Claimed!;
-        var lease = new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
+        Assert.IsType<StartOutcome.Started>(await Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", none));
+        var lease = JobLease.Of((await Jobs.ClaimAsync(ImageJobKind.Kind, "illustrator", now, TimeSpan.FromMinutes(1), 3, none)).Claimed!);
         foreach (var scene in story.Scenes)
         {
-            Assert.True(await Jobs.RecordSceneImageAsync(lease, scene.Id, $"scene-{scene.Position}.png", none));
+            Assert.True(await Images.RecordSceneImageAsync(lease, scene.Id, $"scene-{scene.Position}.png", none));
         }
         Assert.True(await Jobs.CompleteAsync(lease, now, none));
         return (await Stories.GetAsync(story.Id, user, none))!;

@@ -1,5 +1,6 @@
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Images;
 
 namespace StoryMedia.Tests.Jobs;
 
@@ -31,7 +32,7 @@ public sealed class ClearAndResumeTests
         Assert.Equal((job.Id, JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Job!.Id, cleared.Job.Status, cleared.Job.Error));
         var running = instance.Get<RunningJobs>();
         await Eventually.TrueAsync(() => !running.IsRunning(job.Id), TimeSpan.FromMilliseconds(200));
-        var recorded = await instance.Get<JobStore>().SceneImagesAsync(job.Id, CancellationToken.None);
+        var recorded = await instance.Get<ImageJobOutputs>().SceneImagesAsync(job.Id, CancellationToken.None);
         Assert.InRange(recorded.Count, 1, 7);
         Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.Null(s.ImageUrl));
         Assert.Equal(JobStatus.Failed, (await client.GetJobAsync(job.Id)).Status);
@@ -39,7 +40,7 @@ public sealed class ClearAndResumeTests
         var retry = await client.StartAsync(story.Id);
         Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync(retry.Id)).Status);
         Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.NotNull(s.ImageUrl));
-        Assert.Equal(recorded.Count, (await instance.Get<JobStore>().SceneImagesAsync(job.Id, CancellationToken.None)).Count);
+        Assert.Equal(recorded.Count, (await instance.Get<ImageJobOutputs>().SceneImagesAsync(job.Id, CancellationToken.None)).Count);
     }
 
     [Fact]
@@ -69,10 +70,10 @@ public sealed class ClearAndResumeTests
             var story = await stores.NewStoryAsync(user, scenes: 3);
             firstSceneId = story.Scenes[0].Id;
             var past = DateTimeOffset.UtcNow.AddMinutes(-1);
-            var started = (StartOutcome.Started)await stores.Jobs.StartAsync(JobKind.Image, new NewJob(story.Id, user, null, null), past, past.AddMinutes(-5), "stale", CancellationToken.None);
+            var started = (StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), past, past.AddMinutes(-5), "stale", CancellationToken.None);
             // A worker claims the job, makes the first image and dies: its short lease ran out long ago.
-            var dead = (await stores.Jobs.ClaimAsync(JobKind.Image, "dead-worker", past, TimeSpan.FromSeconds(1), 3, CancellationToken.None)).Claimed!;
-            Assert.True(await stores.Jobs.RecordSceneImageAsync(new JobLease(JobKind.Image, dead.Id, story.Id, "dead-worker", 1), firstSceneId, "0123456789abcdef0123456789abcdef.png", CancellationToken.None));
+            var dead = (await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "dead-worker", past, TimeSpan.FromSeconds(1), 3, CancellationToken.None)).Claimed!;
+            Assert.True(await stores.Images.RecordSceneImageAsync(new JobLease(ImageJobKind.Kind, dead.Id, story.Id, "dead-worker", 1), firstSceneId, "0123456789abcdef0123456789abcdef.png", CancellationToken.None));
             jobId = started.Job.Id;
         }
 
@@ -99,9 +100,9 @@ public sealed class ClearAndResumeTests
         {
             var story = await stores.NewStoryAsync(user, scenes: 1);
             var now = DateTimeOffset.UtcNow;
-            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(JobKind.Image, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
+            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
             // A worker claims the job with a two-second lease and dies.
-            Assert.NotNull((await stores.Jobs.ClaimAsync(JobKind.Image, "dead-worker", now, TimeSpan.FromSeconds(2), 3, CancellationToken.None)).Claimed);
+            Assert.NotNull((await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "dead-worker", now, TimeSpan.FromSeconds(2), 3, CancellationToken.None)).Claimed);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
 

@@ -1,10 +1,14 @@
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
 
 namespace StoryMedia.Tests.Jobs;
 
-/// <summary>The guard's storage, one suite run against both databases and both kinds of job. Times are passed in, so nothing sleeps.</summary>
+/// <summary>
+/// The guard's storage, one suite run against both databases and every registered kind of job, the tests' throwaway third
+/// kind included (it proves the guard needs no edit for a new kind). Times are passed in, so nothing sleeps.
+/// </summary>
 public sealed class JobStoreTests
 {
     private static readonly TimeSpan Lease = TimeSpan.FromSeconds(30);
@@ -14,44 +18,44 @@ public sealed class JobStoreTests
 
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
 
-    public static TheoryData<string, JobKind> ProvidersAndKinds => new()
+    public static TheoryData<string, string> ProvidersAndKinds
     {
-        { Backend.Sqlite, JobKind.Image },
-        { Backend.Sqlite, JobKind.Video },
-        { Backend.Postgres, JobKind.Image },
-        { Backend.Postgres, JobKind.Video },
-    };
-
-    private Task<StartOutcome> StartAsync(Stores stores, JobKind kind, Guid storyId, DateTimeOffset now, TimeSpan? staleAfter = null) =>
-        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - (staleAfter ?? TimeSpan.FromMinutes(5)), "stale", None);
-
-    /// <summary>A story a job of this kind can start on: a video needs an image in every scene.</summary>
-    private Task<Story> StoryForAsync(Stores stores, JobKind kind, int scenes = 3) =>
-        kind == JobKind.Video ? stores.NewIllustratedStoryAsync(user, scenes) : stores.NewStoryAsync(user, scenes);
-
-    /// <summary>A worker's fenced output write: a scene's image for an image job, the video for a video job.</summary>
-    private static Task<bool> RecordOutputAsync(Stores stores, JobLease lease, Scene scene, string key) =>
-        lease.Kind == JobKind.Image
-            ? stores.Jobs.RecordSceneImageAsync(lease, scene.Id, key, None)
-            : stores.Jobs.RecordVideoAsync(lease, key, None);
-
-    private static async Task<IReadOnlyList<string>> RecordedOutputsAsync(Stores stores, Job job) =>
-        job.Kind == JobKind.Image
-            ? [.. (await stores.Jobs.SceneImagesAsync(job.Id, None)).Values]
-            : await stores.Jobs.VideoOfJobAsync(job.Id, None) is { } video ? [video] : [];
-
-    /// <summary>Every media key the story shows: its scenes' images and its video.</summary>
-    private async Task<IReadOnlyList<string?>> ShownAsync(Stores stores, Guid storyId)
-    {
-        var story = (await stores.Stories.GetAsync(storyId, user, None))!;
-        return [.. story.Scenes.Select(s => s.ImageKey), story.VideoKey];
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var provider in new[] { Backend.Sqlite, Backend.Postgres })
+            {
+                foreach (var kind in KindUnderTest.All)
+                {
+                    data.Add(provider, kind.Name);
+                }
+            }
+            return data;
+        }
     }
 
-    private static JobLease LeaseOf(Job job) => new(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
+    private Task<StartOutcome> StartAsync(Stores stores, string kind, Guid storyId, DateTimeOffset now, TimeSpan? staleAfter = null) =>
+        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - (staleAfter ?? TimeSpan.FromMinutes(5)), "stale", None);
+
+    /// <summary>A story a job of this kind can start on.</summary>
+    private Task<Story> StoryForAsync(Stores stores, string kind, int scenes = 3) => KindUnderTest.Of(kind).StoryFor(stores, user, scenes);
+
+    /// <summary>A worker's fenced output write: a scene's image for an image job, the video for a video job, and so on.</summary>
+    private static Task<bool> RecordOutputAsync(Stores stores, JobLease lease, Scene scene, string key) =>
+        KindUnderTest.Of(lease.Kind).RecordOutput(stores, lease, scene, key);
+
+    private static Task<IReadOnlyList<string>> RecordedOutputsAsync(Stores stores, Job job) =>
+        KindUnderTest.Of(job.Kind).RecordedOutputs(stores, job.Id);
+
+    /// <summary>Every media key the story shows, whatever kind made it.</summary>
+    private async Task<IReadOnlyList<string?>> ShownAsync(Stores stores, Guid storyId) =>
+        await KindUnderTest.ShownAsync(stores, (await stores.Stories.GetAsync(storyId, user, None))!);
+
+    private static JobLease LeaseOf(Job job) => JobLease.Of(job);
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_second_start_for_the_same_story_is_refused_with_the_running_job(string provider, JobKind kind)
+    public async Task A_second_start_for_the_same_story_is_refused_with_the_running_job(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -65,7 +69,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_second_start_is_refused_from_a_read_while_another_writer_holds_the_job_table(string provider, JobKind kind)
+    public async Task A_second_start_is_refused_from_a_read_while_another_writer_holds_the_job_table(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -75,7 +79,7 @@ public sealed class JobStoreTests
         await using var writer = await stores.Database.BeginWriteAsync(None);
         if (provider == Backend.Postgres)
         {
-            var table = kind == JobKind.Image ? "image_generation_jobs" : "video_generation_jobs";
+            var table = Stores.Kinds[kind].Table;
             await using var lockTable = stores.Database.Command(writer.Connection, $"lock table {table} in exclusive mode", writer.Transaction);
             await lockTable.ExecuteNonQueryAsync(None);
         }
@@ -86,7 +90,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_story_of_another_user_cannot_be_started_or_cleared(string provider, JobKind kind)
+    public async Task A_story_of_another_user_cannot_be_started_or_cleared(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(Guid.NewGuid());
@@ -98,7 +102,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task Concurrent_starts_on_one_story_have_exactly_one_winner(string provider, JobKind kind)
+    public async Task Concurrent_starts_on_one_story_have_exactly_one_winner(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -119,7 +123,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_silent_job_is_cleared_by_the_next_start_once_stale_and_not_before(string provider, JobKind kind)
+    public async Task A_silent_job_is_cleared_by_the_next_start_once_stale_and_not_before(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -137,7 +141,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_job_that_keeps_heartbeating_is_never_stale_however_long_it_runs(string provider, JobKind kind)
+    public async Task A_job_that_keeps_heartbeating_is_never_stale_however_long_it_runs(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -155,7 +159,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_cleared_job_fences_out_its_worker(string provider, JobKind kind)
+    public async Task A_cleared_job_fences_out_its_worker(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -179,7 +183,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_live_runner_vouches_for_waiting_and_orphaned_jobs_but_not_for_one_a_worker_holds(string provider, JobKind kind)
+    public async Task A_live_runner_vouches_for_waiting_and_orphaned_jobs_but_not_for_one_a_worker_holds(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, (await StoryForAsync(stores, kind)).Id, t0));
@@ -200,7 +204,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_claim_that_finds_nothing_says_when_the_soonest_lease_runs_out(string provider, JobKind kind)
+    public async Task A_claim_that_finds_nothing_says_when_the_soonest_lease_runs_out(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         Assert.Null((await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).NextLeaseExpiry);
@@ -215,7 +219,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_worker_whose_lease_ran_out_is_fenced_out_by_the_worker_that_took_over(string provider, JobKind kind)
+    public async Task A_worker_whose_lease_ran_out_is_fenced_out_by_the_worker_that_took_over(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -239,11 +243,11 @@ public sealed class JobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0));
-        var lease = LeaseOf((await stores.Jobs.ClaimAsync(JobKind.Image, "w1", t0, Lease, 3, None)).Claimed!);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0));
+        var lease = LeaseOf((await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "w1", t0, Lease, 3, None)).Claimed!);
         foreach (var scene in story.Scenes)
         {
-            Assert.True(await stores.Jobs.RecordSceneImageAsync(lease, scene.Id, $"{scene.Position}.png", None));
+            Assert.True(await stores.Images.RecordSceneImageAsync(lease, scene.Id, $"{scene.Position}.png", None));
         }
         Assert.All((await stores.Stories.GetAsync(story.Id, user, None))!.Scenes, s => Assert.Null(s.ImageKey));
 
@@ -251,15 +255,15 @@ public sealed class JobStoreTests
 
         var published = (await stores.Stories.GetAsync(story.Id, user, None))!.Scenes;
         Assert.Equal(["1.png", "2.png", "3.png"], published.Select(s => s.ImageKey));
-        var job = await stores.Jobs.GetAsync(JobKind.Image, lease.JobId, user, None);
+        var job = await stores.Jobs.GetAsync(ImageJobKind.Kind, lease.JobId, user, None);
         Assert.Equal((JobStatus.Completed, 100), (job!.Status, job.Progress));
         Assert.False(await stores.Jobs.FailAsync(lease, "after the fact", t0.AddSeconds(6), None));
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0.AddSeconds(7)));
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0.AddSeconds(7)));
     }
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_job_whose_workers_keep_dying_fails_with_the_reason_after_max_attempts(string provider, JobKind kind)
+    public async Task A_job_whose_workers_keep_dying_fails_with_the_reason_after_max_attempts(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -282,7 +286,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_released_job_is_claimed_again_at_once(string provider, JobKind kind)
+    public async Task A_released_job_is_claimed_again_at_once(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
@@ -297,7 +301,7 @@ public sealed class JobStoreTests
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task Concurrent_claimers_never_hold_the_same_job(string provider, JobKind kind)
+    public async Task Concurrent_claimers_never_hold_the_same_job(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         for (var i = 0; i < 20; i++)

@@ -5,6 +5,8 @@ using StoryMedia.Jobs;
 using StoryMedia.Media;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Images;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Media;
 
@@ -23,7 +25,8 @@ public sealed class MediaSweepTests
 
     private MediaSweeper Sweeper(Stores stores) => new(
         stores.Database,
-        new MediaStore(Options.Create(new MediaOptions { Path = root }), new HostingEnvironment { ContentRootPath = root }),
+        Stores.Kinds,
+        new MediaStore(Options.Create(new MediaOptions { Path = root }), new HostingEnvironment { ContentRootPath = root }, Stores.Kinds),
         Options.Create(new MediaOptions { Path = root, SweepMinAge = TimeSpan.FromHours(1) }),
         TimeProvider.System,
         NullLogger<MediaSweeper>.Instance);
@@ -43,7 +46,7 @@ public sealed class MediaSweepTests
 
     private string[] Files() => [.. Directory.EnumerateFiles(root).Select(Path.GetFileName).Order()!];
 
-    private async Task<JobLease> StartAndClaimAsync(Stores stores, JobKind kind, Story story)
+    private async Task<JobLease> StartAndClaimAsync(Stores stores, string kind, Story story)
     {
         Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(kind, new NewJob(story.Id, user, null, null), Now, Now.AddMinutes(-5), "stale", None));
         var job = (await stores.Jobs.ClaimAsync(kind, "w", Now, TimeSpan.FromMinutes(1), 3, None)).Claimed!;
@@ -55,7 +58,7 @@ public sealed class MediaSweepTests
         var keys = story.Scenes.Select(_ => File()).ToArray();
         foreach (var (scene, key) in story.Scenes.Zip(keys))
         {
-            Assert.True(await stores.Jobs.RecordSceneImageAsync(lease, scene.Id, key, None));
+            Assert.True(await stores.Images.RecordSceneImageAsync(lease, scene.Id, key, None));
         }
         return keys;
     }
@@ -66,19 +69,19 @@ public sealed class MediaSweepTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user, scenes: 2);
-        var first = await StartAndClaimAsync(stores, JobKind.Image, story);
+        var first = await StartAndClaimAsync(stores, ImageJobKind.Kind, story);
         var shownFirst = await DrawAsync(stores, first, story);
         Assert.True(await stores.Jobs.CompleteAsync(first, Now, None));
         // A video starts from the first images, then a second image job replaces them on the story.
-        var video = await StartAndClaimAsync(stores, JobKind.Video, story);
-        var second = await StartAndClaimAsync(stores, JobKind.Image, story);
+        var video = await StartAndClaimAsync(stores, VideoJobKind.Kind, story);
+        var second = await StartAndClaimAsync(stores, ImageJobKind.Kind, story);
         var shownSecond = await DrawAsync(stores, second, story);
         Assert.True(await stores.Jobs.CompleteAsync(second, Now, None));
         // A third image job is cleared half way: its image is shown nowhere.
-        var third = await StartAndClaimAsync(stores, JobKind.Image, story);
+        var third = await StartAndClaimAsync(stores, ImageJobKind.Kind, story);
         var cleared = File();
-        Assert.True(await stores.Jobs.RecordSceneImageAsync(third, story.Scenes[0].Id, cleared, None));
-        await stores.Jobs.ClearAsync(JobKind.Image, story.Id, user, "cleared", Now, None);
+        Assert.True(await stores.Images.RecordSceneImageAsync(third, story.Scenes[0].Id, cleared, None));
+        await stores.Jobs.ClearAsync(ImageJobKind.Kind, story.Id, user, "cleared", Now, None);
         var crashed = File(".mp4", temporary: true);
         var justWritten = File(fresh: true);
         System.IO.File.WriteAllText(Path.Combine(root, "README.txt"), "not the store's");
@@ -96,7 +99,7 @@ public sealed class MediaSweepTests
 
         // Once the video is done, the first images are used by nothing and go; the video stays.
         var videoKey = File(".mp4");
-        Assert.True(await stores.Jobs.RecordVideoAsync(video, videoKey, None));
+        Assert.True(await stores.Videos.RecordVideoAsync(video, videoKey, None));
         Assert.True(await stores.Jobs.CompleteAsync(video, Now, None));
         var after = await Sweeper(stores).SweepAsync(dryRun: false, None);
 
@@ -114,7 +117,7 @@ public sealed class MediaSweepTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user, scenes: 2);
-        var job = await StartAndClaimAsync(stores, JobKind.Image, story);
+        var job = await StartAndClaimAsync(stores, ImageJobKind.Kind, story);
         var made = await DrawAsync(stores, job, story);
 
         var swept = await Sweeper(stores).SweepAsync(dryRun: false, None);

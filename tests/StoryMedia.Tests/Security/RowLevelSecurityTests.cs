@@ -4,6 +4,7 @@ using StoryMedia.Data;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Images;
 
 namespace StoryMedia.Tests.Security;
 
@@ -24,16 +25,16 @@ public sealed class RowLevelSecurityTests
     {
         var story = await stores.NewStoryAsync(alice);
         var now = DateTimeOffset.UtcNow;
-        Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(JobKind.Image, new NewJob(story.Id, alice, null, null), now, now.AddMinutes(-5), "stale", None));
-        var job = (await stores.Jobs.ClaimAsync(JobKind.Image, "w1", now, TimeSpan.FromMinutes(1), 3, None)).Claimed!;
-        Assert.True(await stores.Jobs.RecordSceneImageAsync(new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts), story.Scenes[0].Id, "a.png", None));
+        Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, alice, null, null), now, now.AddMinutes(-5), "stale", None));
+        var job = (await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "w1", now, TimeSpan.FromMinutes(1), 3, None)).Claimed!;
+        Assert.True(await stores.Images.RecordSceneImageAsync(new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts), story.Scenes[0].Id, "a.png", None));
         return new Fixture(stores, story, job);
     }
 
     /// <summary>Each read of the stores, with Alice's ids passed as if the application had not checked the owner.</summary>
     private static (string Name, string Sql, (string, object?)[] Parameters)[] Reads(Fixture f, Guid claimedOwner)
     {
-        var image = new JobSql(JobKind.Image, "", "", "");
+        var image = new JobSql(new ImageJobKind(), "", "", "");
         return
         [
             ("story owned", JobSql.StoryOwned, [("story_id", f.Story.Id), ("user_id", claimedOwner)]),
@@ -44,7 +45,7 @@ public sealed class RowLevelSecurityTests
             ("job", image.GetOwned, [("job_id", f.Job.Id), ("user_id", claimedOwner)]),
             ("job history", image.ListOwned, [("story_id", f.Story.Id), ("user_id", claimedOwner), ("limit", 50)]),
             ("running job", image.Running, [("story_id", f.Story.Id)]),
-            ("job scene images", JobSql.SceneImagesOfJob, [("job_id", f.Job.Id)]),
+            ("job scene images", ImageJobSql.SceneImagesOfJob, [("job_id", f.Job.Id)]),
         ];
     }
 
@@ -84,7 +85,7 @@ public sealed class RowLevelSecurityTests
     {
         await using var stores = await Stores.CreateAsync(Backend.Postgres);
         var f = await AlicesStoryWithAJobAsync(stores);
-        var image = new JobSql(JobKind.Image, "", "", "");
+        var image = new JobSql(new ImageJobKind(), "", "", "");
         var now = DateTimeOffset.UtcNow;
 
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))
@@ -115,7 +116,7 @@ public sealed class RowLevelSecurityTests
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, scene.SqlState);
         }
 
-        var job = await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, alice, None);
+        var job = await stores.Jobs.GetAsync(ImageJobKind.Kind, f.Job.Id, alice, None);
         Assert.Equal(JobStatus.Processing, job!.Status);
         Assert.Equal(f.Story.Scenes, (await stores.Stories.GetAsync(f.Story.Id, alice, None))!.Scenes);
     }
@@ -147,7 +148,7 @@ public sealed class RowLevelSecurityTests
 
         await using (var worker = await stores.Database.BeginReadAsync(None))
         {
-            Assert.Equal(1, await CountRowsAsync(stores.Database, worker, new JobSql(JobKind.Image, "", "", "").Running, [("story_id", f.Story.Id)]));
+            Assert.Equal(1, await CountRowsAsync(stores.Database, worker, new JobSql(new ImageJobKind(), "", "", "").Running, [("story_id", f.Story.Id)]));
         }
         await using (var worker = await stores.Database.BeginWriteAsync(None))
         {
@@ -210,7 +211,7 @@ public sealed class RowLevelSecurityTests
         var connectionString = new NpgsqlConnectionStringBuilder(cluster.AdminConnectionString) { Username = login, Database = login, Pooling = true }.ConnectionString;
         var database = new PostgresDatabase(NpgsqlDataSource.Create(connectionString));
         await using var stores = new Stores(database);
-        await new Migrator(database, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Migrator>.Instance).MigrateAsync(None);
+        await Stores.MigratorFor(database).MigrateAsync(None);
         var f = await AlicesStoryWithAJobAsync(stores);
 
         foreach (var (name, sql, parameters) in Reads(f, claimedOwner: alice))
@@ -218,8 +219,8 @@ public sealed class RowLevelSecurityTests
             await using var asBob = await stores.Database.BeginReadAsUserAsync(bob, None);
             Assert.True(await CountRowsAsync(stores.Database, asBob, sql, parameters) == 0, $"Bob's claims read Alice's rows through '{name}'.");
         }
-        Assert.Equal(f.Job.Id, (await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, alice, None))?.Id);
-        Assert.Null(await stores.Jobs.GetAsync(JobKind.Image, f.Job.Id, bob, None));
+        Assert.Equal(f.Job.Id, (await stores.Jobs.GetAsync(ImageJobKind.Kind, f.Job.Id, alice, None))?.Id);
+        Assert.Null(await stores.Jobs.GetAsync(ImageJobKind.Kind, f.Job.Id, bob, None));
     }
 
     private static async Task<DatabaseTransaction> OpenAsync(PostgresDatabase database, string role, string claims)

@@ -5,6 +5,8 @@ using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
 using Xunit.Abstractions;
+using StoryMedia.Images;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Stories;
 
@@ -14,12 +16,12 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
     private static readonly CancellationToken None = CancellationToken.None;
     private readonly Guid user = Guid.NewGuid();
 
-    public static TheoryData<string, JobKind> ProvidersAndKinds => new()
+    public static TheoryData<string, string> ProvidersAndKinds => new()
     {
-        { Backend.Sqlite, JobKind.Image },
-        { Backend.Sqlite, JobKind.Video },
-        { Backend.Postgres, JobKind.Image },
-        { Backend.Postgres, JobKind.Video },
+        { Backend.Sqlite, ImageJobKind.Kind },
+        { Backend.Sqlite, VideoJobKind.Kind },
+        { Backend.Postgres, ImageJobKind.Kind },
+        { Backend.Postgres, VideoJobKind.Kind },
     };
 
     private static void AssertUnchanged(Story before, Story? after) =>
@@ -46,7 +48,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
-    public async Task An_edit_is_refused_with_the_running_job_while_an_image_or_video_job_is_processing_and_changes_nothing(string provider, JobKind kind)
+    public async Task An_edit_is_refused_with_the_running_job_while_an_image_or_video_job_is_processing_and_changes_nothing(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
@@ -98,12 +100,12 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
             var story = await stores.NewIllustratedStoryAsync(user);
             var now = DateTimeOffset.UtcNow;
             var edit = Task.Run(() => stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, s.Text))], None));
-            var start = Task.Run(() => stores.Jobs.StartAsync(JobKind.Video, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", None));
+            var start = Task.Run(() => stores.Jobs.StartAsync(VideoJobKind.Kind, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", None));
             await Task.WhenAll(edit, start);
 
             var video = Assert.IsType<StartOutcome.Started>(await start).Job;
             var final = (await stores.Stories.GetAsync(story.Id, user, None))!;
-            var snapshot = await stores.Jobs.VideoScenesAsync(video.Id, None);
+            var snapshot = await stores.Videos.ScenesAsync(video.Id, None);
             Assert.Equal(final.Scenes.Select(s => (s.Position, s.ImageKey)), snapshot.Select(i => (i.Position, (string?)i.ImageKey)));
             switch (await edit)
             {

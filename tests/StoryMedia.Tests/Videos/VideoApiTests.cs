@@ -4,15 +4,18 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Videos;
 
 /// <summary>Video jobs over HTTP with real ffmpeg: tiny frames and short scenes keep each render to a second or two.</summary>
 public sealed class VideoApiTests
 {
+    private static readonly JobRoutes Video = VideoJobKind.Paths;
     private readonly Guid user = Guid.NewGuid();
 
     private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null, int width = 160) => new()
@@ -33,8 +36,8 @@ public sealed class VideoApiTests
         using var client = service.Client(user);
         var story = await IllustratedStoryAsync(client, scenes: 3);
 
-        var job = await StartVideoAsync(client, story.Id);
-        var done = await WaitForVideoJobAsync(client, job.Id, j => j.Status != JobStatus.Processing);
+        var job = await client.StartAsync(story.Id, Video);
+        var done = await client.WaitUntilFinishedAsync(job.Id, kind: Video);
 
         Assert.Equal((JobStatus.Completed, 100, null), (done.Status, done.Progress, done.Error));
         var videoUrl = (await client.GetStoryAsync(story.Id)).VideoUrl;
@@ -46,8 +49,8 @@ public sealed class VideoApiTests
         var probe = await ProbeAsync(file);
         Assert.Equal(("h264", "yuv420p", 160, 90), (probe.Codec, probe.PixelFormat, probe.Width, probe.Height));
         Assert.InRange(probe.Duration, 3 - 0.2, 3 + 0.2);
-        Assert.Equal([job.Id], (await client.GetFromJsonAsync<JobView[]>($"/api/video_jobs?story_id={story.Id}", Api.Json))!.Select(j => j.Id));
-        Assert.Contains("event: completed", await client.GetStringAsync(new Uri($"/api/video_jobs/{job.Id}/events", UriKind.Relative)), StringComparison.Ordinal);
+        Assert.Equal([job.Id], (await client.JobsAsync(story.Id, Video)).Select(j => j.Id));
+        Assert.Contains("event: completed", await client.GetStringAsync(new Uri($"{Video.Collection}/{job.Id}/events", UriKind.Relative)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -61,23 +64,22 @@ public sealed class VideoApiTests
         {
             using var first = quick.Client(user);
             story = await IllustratedStoryAsync(first, scenes: 2);
-            var made = await StartVideoAsync(first, story.Id);
-            Assert.Equal(JobStatus.Completed, (await WaitForVideoJobAsync(first, made.Id, j => j.Status != JobStatus.Processing)).Status);
+            var made = await first.StartAsync(story.Id, Video);
+            Assert.Equal(JobStatus.Completed, (await first.WaitUntilFinishedAsync(made.Id, kind: Video)).Status);
             previous = (await first.GetStoryAsync(story.Id)).VideoUrl!;
         }
         // Twenty minutes of 640x360 video take minutes to render: ffmpeg is certainly still at work when the job is cleared.
         await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 600, width: 640));
         using var client = slow.Client(user);
-        var job = await StartVideoAsync(client, story.Id);
-        await WaitForVideoJobAsync(client, job.Id, j => j.Progress > 0 || j.Status != JobStatus.Processing, TimeSpan.FromSeconds(60));
+        var job = await client.StartAsync(story.Id, Video);
+        await client.WaitForJobAsync(job.Id, j => j.Progress > 0 || j.Status != JobStatus.Processing, TimeSpan.FromSeconds(60), Video);
         var ffmpeg = Assert.Single(FfmpegProcessesWritingTo(media));
 
-        using var clear = await client.PostAsJsonAsync("/api/clear_video_job", new { story_id = story.Id }, Api.Json);
-        Assert.Equal(HttpStatusCode.OK, clear.StatusCode);
+        await client.ClearAsync(story.Id, Video);
 
-        await WaitUntilAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), $"ffmpeg {ffmpeg} is still running after the clear", TimeSpan.FromSeconds(10));
-        await WaitUntilAsync(() => Directory.GetFiles(media, "*.tmp").Length == 0, "the cleared job's temporary file is still there");
-        var cleared = await GetVideoJobAsync(client, job.Id);
+        await Eventually.TrueAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), TimeSpan.FromSeconds(10), $"ffmpeg {ffmpeg} is still running after the clear");
+        await Eventually.TrueAsync(() => Directory.GetFiles(media, "*.tmp").Length == 0, TimeSpan.FromSeconds(30), "the cleared job's temporary file is still there");
+        var cleared = await client.GetJobAsync(job.Id, Video);
         Assert.Equal((JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Status, cleared.Error));
         Assert.Equal(previous, (await client.GetStoryAsync(story.Id)).VideoUrl);
         using var stillThere = await client.GetAsync(new Uri(previous, UriKind.Relative));
@@ -85,7 +87,7 @@ public sealed class VideoApiTests
     }
 
     [Fact]
-    public async Task Generate_video_is_refused_while_images_are_generating_and_until_every_scene_has_an_image()
+    public async Task Generate_video_is_refused_with_the_image_job_while_images_are_generating_and_until_every_scene_has_an_image()
     {
         var settings = Settings(TempDirectory.Create("media"), imageDelay: "00:01:00");
         await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings);
@@ -93,23 +95,25 @@ public sealed class VideoApiTests
         var story = await client.CreateStoryAsync(scenes: 3);
         var images = await client.StartAsync(story.Id);
 
-        using (var busy = await client.GenerateAsync(story.Id, "video"))
+        using (var busy = await client.GenerateAsync(story.Id, Video))
         {
+            // The one 409 shape: the blocking job, its kind, and when it would count as stale.
             Assert.Equal(HttpStatusCode.Conflict, busy.StatusCode);
+            Assert.NotNull(busy.Headers.RetryAfter?.Delta);
             var problem = await busy.ProblemAsync();
             Assert.Equal("Image generation is in progress for this story.", problem.GetProperty("title").GetString());
-            Assert.Equal(images.Id, problem.GetProperty("image_job").GetProperty("id").GetGuid());
-            Assert.Contains("/api/clear_image_job", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal((images.Id, ImageJobKind.Kind), (problem.GetProperty("job").GetProperty("id").GetGuid(), problem.GetProperty("job").GetProperty("kind").GetString()));
+            Assert.Contains(ImageJobKind.Paths.Clear, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         await client.ClearAsync(story.Id);
-        using var missing = await client.GenerateAsync(story.Id, "video");
+        using var missing = await client.GenerateAsync(story.Id, Video);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missing.StatusCode);
         var missingProblem = await missing.ProblemAsync();
         Assert.Equal([1, 2, 3], missingProblem.GetProperty("scenes_without_image").EnumerateArray().Select(p => p.GetInt32()));
         Assert.Contains("scenes 1, 2, 3 have none", missingProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Empty((await client.GetFromJsonAsync<JobView[]>($"/api/video_jobs?story_id={story.Id}", Api.Json))!);
+        Assert.Empty(await client.JobsAsync(story.Id, Video));
     }
 
     private static async Task<StoryView> IllustratedStoryAsync(HttpClient client, int scenes)
@@ -118,36 +122,6 @@ public sealed class VideoApiTests
         var images = await client.StartAsync(story.Id);
         Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync(images.Id)).Status);
         return await client.GetStoryAsync(story.Id);
-    }
-
-    private static async Task<JobView> StartVideoAsync(HttpClient client, Guid storyId)
-    {
-        using var response = await client.GenerateAsync(storyId, "video");
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JobView>(Api.Json))!;
-    }
-
-    private static async Task<JobView> GetVideoJobAsync(HttpClient client, Guid jobId) =>
-        (await client.GetFromJsonAsync<JobView>($"/api/video_jobs/{jobId}", Api.Json))!;
-
-    private static async Task<JobView> WaitForVideoJobAsync(HttpClient client, Guid jobId, Func<JobView, bool> done, TimeSpan? timeout = null)
-    {
-        JobView job = null!;
-        await WaitUntilAsync(async () => done(job = await GetVideoJobAsync(client, jobId)), $"video job {jobId} did not reach the expected state", timeout);
-        return job;
-    }
-
-    private static Task WaitUntilAsync(Func<bool> condition, string failure, TimeSpan? timeout = null) =>
-        WaitUntilAsync(() => Task.FromResult(condition()), failure, timeout);
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, failure);
-            await Task.Delay(50);
-        }
     }
 
     /// <summary>The ffmpeg processes on this machine whose arguments name a file under <paramref name="directory"/>.</summary>

@@ -1,5 +1,7 @@
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Images;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Videos;
 
@@ -13,10 +15,10 @@ public sealed class VideoJobStoreTests
 
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
 
-    private Task<StartOutcome> StartAsync(Stores stores, JobKind kind, Guid storyId, DateTimeOffset now) =>
+    private Task<StartOutcome> StartAsync(Stores stores, string kind, Guid storyId, DateTimeOffset now) =>
         stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", None);
 
-    private static async Task<JobLease> ClaimAsync(Stores stores, JobKind kind, DateTimeOffset now)
+    private static async Task<JobLease> ClaimAsync(Stores stores, string kind, DateTimeOffset now)
     {
         var job = (await stores.Jobs.ClaimAsync(kind, "w1", now, Lease, 3, None)).Claimed!;
         return new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
@@ -28,14 +30,14 @@ public sealed class VideoJobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
-        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0)).Job;
+        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0)).Job;
 
-        var refused = Assert.IsType<StartOutcome.BlockedBy>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(1)));
+        var refused = Assert.IsType<StartOutcome.BlockedBy>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0.AddSeconds(1)));
 
-        Assert.Equal((images.Id, JobKind.Image), (refused.Job.Id, refused.Job.Kind));
-        Assert.Empty((await stores.Jobs.ListAsync(JobKind.Video, story.Id, user, 10, None))!);
-        await stores.Jobs.ClearAsync(JobKind.Image, story.Id, user, "cleared", t0.AddSeconds(2), None);
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddSeconds(3)));
+        Assert.Equal((images.Id, ImageJobKind.Kind), (refused.Job.Id, refused.Job.Kind));
+        Assert.Empty((await stores.Jobs.ListAsync(VideoJobKind.Kind, story.Id, user, 10, None))!);
+        await stores.Jobs.ClearAsync(ImageJobKind.Kind, story.Id, user, "cleared", t0.AddSeconds(2), None);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0.AddSeconds(3)));
     }
 
     [Theory]
@@ -44,13 +46,13 @@ public sealed class VideoJobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
-        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0)).Job;
+        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0)).Job;
 
-        var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddMinutes(5).AddSeconds(1)));
+        var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0.AddMinutes(5).AddSeconds(1)));
 
         var cleared = Assert.Single(video.ClearedStale);
-        Assert.Equal((images.Id, JobKind.Image), (cleared.Id, cleared.Kind));
-        Assert.Equal((JobStatus.Failed, "stale"), ((await stores.Jobs.GetAsync(JobKind.Image, images.Id, user, None))!.Status, cleared.Error));
+        Assert.Equal((images.Id, ImageJobKind.Kind), (cleared.Id, cleared.Kind));
+        Assert.Equal((JobStatus.Failed, "stale"), ((await stores.Jobs.GetAsync(ImageJobKind.Kind, images.Id, user, None))!.Status, cleared.Error));
     }
 
     [Theory]
@@ -59,11 +61,11 @@ public sealed class VideoJobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user);
-        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0)).Job;
+        var images = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0)).Job;
 
-        Assert.IsType<StartOutcome.ImagesMissing>(await StartAsync(stores, JobKind.Video, story.Id, t0.AddMinutes(6)));
+        Assert.IsType<StartOutcome.NotReady>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0.AddMinutes(6)));
 
-        Assert.Equal(JobStatus.Processing, (await stores.Jobs.GetAsync(JobKind.Image, images.Id, user, None))!.Status);
+        Assert.Equal(JobStatus.Processing, (await stores.Jobs.GetAsync(ImageJobKind.Kind, images.Id, user, None))!.Status);
     }
 
     [Theory]
@@ -72,20 +74,20 @@ public sealed class VideoJobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
-        var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, story.Id, t0)).Job;
+        var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0)).Job;
 
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Image, story.Id, t0.AddSeconds(1)));
-        var images = await ClaimAsync(stores, JobKind.Image, t0.AddSeconds(1));
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0.AddSeconds(1)));
+        var images = await ClaimAsync(stores, ImageJobKind.Kind, t0.AddSeconds(1));
         foreach (var scene in story.Scenes)
         {
-            Assert.True(await stores.Jobs.RecordSceneImageAsync(images, scene.Id, $"new-{scene.Position}.png", None));
+            Assert.True(await stores.Images.RecordSceneImageAsync(images, scene.Id, $"new-{scene.Position}.png", None));
         }
         Assert.True(await stores.Jobs.CompleteAsync(images, t0.AddSeconds(2), None));
 
         Assert.Equal(["new-1.png", "new-2.png", "new-3.png"], (await stores.Stories.GetAsync(story.Id, user, None))!.Scenes.Select(s => s.ImageKey));
         Assert.Equal(
             [new SceneImage(1, "scene-1.png"), new SceneImage(2, "scene-2.png"), new SceneImage(3, "scene-3.png")],
-            await stores.Jobs.VideoScenesAsync(video.Id, None));
+            await stores.Videos.ScenesAsync(video.Id, None));
     }
 
     [Theory]
@@ -95,10 +97,10 @@ public sealed class VideoJobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user);
 
-        var refused = Assert.IsType<StartOutcome.ImagesMissing>(await StartAsync(stores, JobKind.Video, story.Id, t0));
+        var refused = Assert.IsType<StartOutcome.NotReady>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0));
 
-        Assert.Equal([1, 2, 3], refused.ScenePositions);
-        Assert.Empty((await stores.Jobs.ListAsync(JobKind.Video, story.Id, user, 10, None))!);
+        Assert.Equal([1, 2, 3], Assert.IsType<List<int>>(refused.Facts["scenes_without_image"]));
+        Assert.Empty((await stores.Jobs.ListAsync(VideoJobKind.Kind, story.Id, user, 10, None))!);
     }
 
     [Theory]
@@ -108,15 +110,15 @@ public sealed class VideoJobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
         var first = await StartAndClaimVideoAsync(stores, story.Id, t0);
-        Assert.True(await stores.Jobs.RecordVideoAsync(first, "first.mp4", None));
+        Assert.True(await stores.Videos.RecordVideoAsync(first, "first.mp4", None));
         Assert.Null(await VideoKeyAsync(stores, story.Id));
 
         Assert.True(await stores.Jobs.CompleteAsync(first, t0.AddSeconds(1), None));
         Assert.Equal("first.mp4", await VideoKeyAsync(stores, story.Id));
 
         var second = await StartAndClaimVideoAsync(stores, story.Id, t0.AddSeconds(2));
-        Assert.True(await stores.Jobs.RecordVideoAsync(second, "second.mp4", None));
-        await stores.Jobs.ClearAsync(JobKind.Video, story.Id, user, "cleared", t0.AddSeconds(3), None);
+        Assert.True(await stores.Videos.RecordVideoAsync(second, "second.mp4", None));
+        await stores.Jobs.ClearAsync(VideoJobKind.Kind, story.Id, user, "cleared", t0.AddSeconds(3), None);
 
         Assert.False(await stores.Jobs.CompleteAsync(second, t0.AddSeconds(4), None));
         Assert.Equal("first.mp4", await VideoKeyAsync(stores, story.Id));
@@ -129,7 +131,7 @@ public sealed class VideoJobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
         var first = await StartAndClaimVideoAsync(stores, story.Id, t0);
-        Assert.True(await stores.Jobs.RecordVideoAsync(first, "first.mp4", None));
+        Assert.True(await stores.Videos.RecordVideoAsync(first, "first.mp4", None));
         Assert.True(await stores.Jobs.CompleteAsync(first, t0.AddSeconds(1), None));
 
         var empty = await StartAndClaimVideoAsync(stores, story.Id, t0.AddSeconds(2));
@@ -174,8 +176,8 @@ public sealed class VideoJobStoreTests
 
     private async Task<JobLease> StartAndClaimVideoAsync(Stores stores, Guid storyId, DateTimeOffset now)
     {
-        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, JobKind.Video, storyId, now));
-        return await ClaimAsync(stores, JobKind.Video, now);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, VideoJobKind.Kind, storyId, now));
+        return await ClaimAsync(stores, VideoJobKind.Kind, now);
     }
 
     private async Task<string?> VideoKeyAsync(Stores stores, Guid storyId) =>

@@ -1,18 +1,20 @@
-// One kind of generation job for one story: the start form, the 409 "already in progress" dialog with
-// clear and retry, live progress over Server-Sent Events, and the job history. The kind (jobs.js) supplies
-// the routes and the wording, so image and video jobs share all of this.
+// One kind of job for one story: the start form, the progress of the job it follows, and its history. Its one state:
+//   idle       nothing running that this page knows of; Generate starts a job
+//   starting   a start request is on its way
+//   following  a processing job is followed over its event stream; Clear stuck job… offers the conflict dialog
+//   clearing   a clear request is on its way (then a start, when the writer asked to retry)
+// The kind (jobs.js) supplies the routes and the wording; the dialog, the follower and the history are their own modules.
 import { ApiError } from './api.js';
+import { createConflictDialog } from './conflict-dialog.js';
 import { el, show, showError, uniqueId } from './dom.js';
-import { clock, duration, since, when } from './format.js';
+import { clock, since } from './format.js';
+import { createJobFollower } from './job-follower.js';
+import { createJobHistory } from './job-history.js';
 
-const historyShown = 10;
-
-export function createJobPanel({ kind, api, story, content = [], onProgress = () => {}, onCompleted = () => {} }) {
+export function createJobPanel({ kind, kinds, api, story, content = [], onProgress = () => {}, onCompleted = () => {} }) {
   let currentStory = story;
-  let running = null; // the processing job this panel follows
-  let shown = null; // the job the progress area describes: running, or the last one that ended here
-  let busy = false; // a start or clear request is on its way
-  let events = null;
+  let state = 'idle';
+  let shown = null; // the job the progress area describes: the followed one, or the last one that ended here
   let ticker = null;
   let announcedDone = null;
   let disposed = false;
@@ -49,7 +51,7 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
   const elapsedText = el('dd', { 'data-role': 'elapsed' });
   const heartbeatText = el('dd', { 'data-role': 'heartbeat' });
   const clearButton = el('button', { type: 'button', class: 'button subtle', 'data-role': 'clear-open' }, 'Clear stuck job…');
-  clearButton.addEventListener('click', () => offerClearOfRunning(clearButton));
+  clearButton.addEventListener('click', () => clearStuck(clearButton));
   const jobError = el('p', { class: 'job-error', 'data-role': 'job-error' });
   const progressArea = el('div', { class: 'job-progress', 'data-role': 'progress', hidden: true },
     el('div', { class: 'progress-head' }, statusLabel, percent),
@@ -65,19 +67,20 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
   const live = el('p', { class: 'visually-hidden', 'aria-live': 'polite', 'data-role': 'live' });
   const errorBox = el('div', { class: 'notice error', role: 'alert', 'data-role': 'error', hidden: true });
 
-  // --- history ---------------------------------------------------------------------------------
-  const historyList = el('ol', { class: 'history', 'data-role': 'history' });
-  const historyEmpty = el('p', { class: 'muted', text: 'No jobs yet.' });
-  const history = el('section', { class: 'job-history', 'aria-label': `${kind.activity} history` },
-    el('h3', { text: 'History' }), historyEmpty, historyList);
-
+  const history = createJobHistory({ api, kind });
+  const follower = createJobFollower({ api, kind, onJob, onError: (error) => showError(errorBox, error) });
   const dialog = createConflictDialog(kind);
   document.body.append(dialog.element);
 
   const element = el('section', { class: 'panel job-panel', 'aria-labelledby': titleId, 'data-kind': kind.key },
-    el('h2', { id: titleId, text: kind.title }), ...content, form, errorBox, progressArea, live, history);
+    el('h2', { id: titleId, text: kind.title }), ...content, form, errorBox, progressArea, live, history.element);
 
   // --- behaviour -------------------------------------------------------------------------------
+  function setState(next) {
+    state = next;
+    render();
+  }
+
   function request() {
     const body = { story_id: currentStory.id };
     for (const [name, input] of Object.entries(inputs)) body[name] = input.value.trim();
@@ -85,33 +88,17 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
   }
 
   async function start(opener) {
-    if (busy || running || disposed) return; // a double click, or a job this page already follows
-    showError(errorBox, null);
-    busy = true;
-    render();
-    try {
-      const job = await api.post(kind.routes.generate, request());
-      follow(job, `${kind.activity} started.`);
-      refreshHistory();
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 409 && error.problem?.job) {
-        busy = false;
-        render();
-        await offerClear(error.problem.job, error.retryAfterSeconds, opener);
-      } else {
-        showError(errorBox, refusal(error));
-      }
-    } finally {
-      busy = false;
-      render();
-    }
+    if (state !== 'idle' || disposed) return; // a double click, or a job this page already follows
+    const conflict = await tryStart();
+    if (conflict) await negotiate(conflict, opener);
   }
 
-  async function offerClearOfRunning(opener) {
-    if (!running || busy) return;
-    let job = running;
+  // Clear stuck job…: the followed job, read again, goes to the conflict dialog unless it has ended meanwhile.
+  async function clearStuck(opener) {
+    if (state !== 'following') return;
+    let job = shown;
     try {
-      job = await api.get(`${kind.routes.jobs}/${running.id}`);
+      job = await api.get(`${kind.routes.jobs}/${shown.id}`);
     } catch {
       // The facts the page already has are good enough to decide on.
     }
@@ -119,43 +106,71 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
       onJob(job);
       return;
     }
-    await offerClear(job, null, opener);
+    await negotiate({ job, retryAfterSeconds: null }, opener);
   }
 
-  // The seed's dialog: confirming clears the story's processing job and starts a new one.
-  async function offerClear(job, retryAfterSeconds, opener) {
-    const confirmed = await dialog.ask(job, retryAfterSeconds, kind.dialogProgress(job, currentStory));
-    if (disposed) return;
-    if (!confirmed) {
-      // The job keeps running; show it so the page no longer offers a start that would be refused.
-      if (running?.id !== job.id) {
-        follow(job, `${kind.activity} is in progress.`);
-        refreshHistory();
+  // One start request. Answers the conflict when this kind's job already runs; any other refusal is shown here.
+  async function tryStart() {
+    setState('starting');
+    showError(errorBox, null);
+    try {
+      const job = await api.post(kind.routes.generate, request());
+      follow(job, `${kind.activity} started.`);
+      refreshHistory();
+      return null;
+    } catch (error) {
+      setState('idle');
+      if (error instanceof ApiError && error.status === 409 && error.problem?.job?.kind === kind.key) {
+        return { job: error.problem.job, retryAfterSeconds: error.retryAfterSeconds };
       }
-      restoreFocus(opener);
-      return;
+      showError(errorBox, refusal(error));
+      return null;
     }
-    busy = true;
-    render();
+  }
+
+  // The seed's dialog, until the writer cancels or a start gets through: confirming clears the story's processing job
+  // and starts a new one.
+  async function negotiate(conflict, opener) {
+    while (conflict && !disposed) {
+      const { job, retryAfterSeconds } = conflict;
+      const confirmed = await dialog.ask(job, retryAfterSeconds, kind.dialogProgress(job, currentStory));
+      if (disposed) return;
+      if (!confirmed) {
+        // The job keeps running; show it so the page no longer offers a start that would be refused.
+        if (shown?.id !== job.id || state !== 'following') {
+          follow(job, `${kind.activity} is in progress.`);
+          refreshHistory();
+        }
+        break;
+      }
+      conflict = (await clear()) ? await tryStart() : null;
+    }
+    restoreFocus(opener);
+  }
+
+  async function clear() {
+    setState('clearing');
     try {
       const cleared = await api.post(kind.routes.clear, { story_id: currentStory.id });
       if (cleared.job) onJob(cleared.job); // shows the cleared job as failed if this page was following it
       stopFollowing();
-      running = null;
-      busy = false;
-      await start(opener);
+      return true;
     } catch (error) {
       showError(errorBox, error);
+      return false;
     } finally {
-      busy = false;
-      render();
+      setState(ticker ? 'following' : 'idle');
       refreshHistory();
-      restoreFocus(opener);
     }
   }
 
+  // A 409 from another kind's job, or a refusal the kind rewords, in the page's words rather than the API's routes.
   function refusal(error) {
-    const words = error instanceof ApiError ? kind.refusal?.(error.problem) : null;
+    if (!(error instanceof ApiError)) return error;
+    const blocking = error.status === 409 ? kinds.find((k) => k.key === error.problem?.job?.kind) : null;
+    const words = blocking
+      ? { title: blocking.busyTitle, detail: kind.blockedDetail(error.problem.job) }
+      : kind.refusal?.(error.problem);
     return words ? new ApiError(error.status, words.title, words.detail, error.problem) : error;
   }
 
@@ -166,49 +181,31 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
 
   function follow(job, announcement) {
     stopFollowing();
-    running = job.status === 'processing' ? job : null;
     shown = job;
     announcedDone = null;
     if (announcement) announce(announcement);
+    if (job.status === 'processing') {
+      follower.follow(job);
+      ticker = setInterval(renderClocks, 1000);
+      setState('following');
+    } else {
+      setState('idle');
+    }
     renderProgress();
-    render();
     onProgress(job);
-    if (!running) return;
-    events = api.events(`${kind.routes.jobs}/${job.id}/events`);
-    for (const name of ['progress', 'completed', 'failed']) {
-      events.addEventListener(name, (event) => onJob(JSON.parse(event.data)));
-    }
-    events.addEventListener('error', () => {
-      // CONNECTING means the browser retries by itself; CLOSED means the service refused the stream.
-      if (events?.readyState === EventSource.CLOSED) recover(job.id);
-    });
-    ticker = setInterval(renderClocks, 1000);
-  }
-
-  async function recover(jobId) {
-    stopFollowing();
-    try {
-      const job = await api.get(`${kind.routes.jobs}/${jobId}`);
-      if (job.status === 'processing') follow(job);
-      else onJob(job);
-    } catch (error) {
-      showError(errorBox, error);
-    }
   }
 
   function onJob(job) {
     if (disposed || job.id !== shown?.id) return;
     shown = job;
     if (job.status === 'processing') {
-      running = job;
       renderProgress();
       onProgress(job);
       return;
     }
     stopFollowing();
-    running = null;
+    if (state === 'following') setState('idle');
     renderProgress();
-    render();
     announce(job.status === 'completed' ? `${kind.activity} completed.` : `${kind.activity} failed. ${job.error ?? ''}`);
     refreshHistory();
     if (job.status === 'completed') onCompleted(job);
@@ -216,17 +213,15 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
   }
 
   function stopFollowing() {
-    events?.close();
-    events = null;
+    follower.stop();
     clearInterval(ticker);
     ticker = null;
   }
 
   async function refreshHistory() {
     try {
-      const jobs = await api.get(`${kind.routes.jobs}?story_id=${encodeURIComponent(currentStory.id)}`);
-      if (!disposed) renderHistory(jobs);
-      return jobs;
+      const jobs = await history.refresh(currentStory.id);
+      return disposed ? [] : jobs;
     } catch (error) {
       if (!disposed) showError(errorBox, error);
       return [];
@@ -239,11 +234,10 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
 
   // --- rendering -------------------------------------------------------------------------------
   function render() {
-    const blocked = busy || Boolean(running);
     // aria-disabled rather than disabled: the button keeps keyboard focus while it waits.
-    startButton.setAttribute('aria-disabled', String(blocked));
-    startButton.textContent = running ? `${kind.runningLabel}…` : busy ? 'Starting…' : kind.startLabel;
-    show(clearButton, Boolean(running));
+    startButton.setAttribute('aria-disabled', String(state !== 'idle'));
+    startButton.textContent = state === 'idle' ? kind.startLabel : state === 'following' ? `${kind.runningLabel}…` : 'Starting…';
+    show(clearButton, state === 'following');
   }
 
   function renderProgress() {
@@ -274,75 +268,22 @@ export function createJobPanel({ kind, api, story, content = [], onProgress = ()
     heartbeatText.textContent = shown.status === 'processing' ? `${since(shown.heartbeat_at)} ago` : '—';
   }
 
-  function renderHistory(jobs) {
-    show(historyEmpty, jobs.length === 0);
-    historyList.replaceChildren(...jobs.slice(0, historyShown).map((job) => {
-      const took = job.completed_at ? duration(Date.parse(job.completed_at) - Date.parse(job.started_at)) : 'running';
-      return el('li', { class: 'history-item', 'data-status': job.status, 'data-job-id': job.id },
-        el('span', { class: `badge ${job.status}`, text: job.status }),
-        el('span', { class: 'history-when' }, el('time', { datetime: job.started_at, text: when(job.started_at) })),
-        el('span', { class: 'history-took', text: took }),
-        job.error ? el('p', { class: 'history-error', text: job.error }) : null);
-    }));
-  }
-
   // On opening a story: show its history, and follow a job that is already running (started elsewhere).
   refreshHistory().then((jobs) => {
-    if (!disposed && !running && !busy && jobs[0]?.status === 'processing') follow(jobs[0], `${kind.activity} is in progress.`);
+    if (!disposed && state === 'idle' && jobs[0]?.status === 'processing') follow(jobs[0], `${kind.activity} is in progress.`);
   });
   render();
 
   return {
     element,
-    update(story) {
-      currentStory = story;
+    update(next) {
+      currentStory = next;
       renderProgress();
     },
     dispose() {
       disposed = true;
       stopFollowing();
       dialog.element.remove();
-    },
-  };
-}
-
-function createConflictDialog(kind) {
-  const titleId = uniqueId(`${kind.key}-conflict-title`);
-  const textId = uniqueId(`${kind.key}-conflict-text`);
-  const started = el('dd', {});
-  const progress = el('dd', {});
-  const heartbeat = el('dd', {});
-  const autoClear = el('p', { class: 'hint' });
-  const cancel = el('button', { type: 'submit', value: 'cancel', class: 'button', autofocus: true, 'data-role': 'cancel' }, 'Cancel');
-  const confirm = el('button', { type: 'submit', value: 'clear', class: 'button danger', 'data-role': 'confirm' }, 'Clear stuck job and retry');
-  const element = el('dialog', { class: 'dialog', 'aria-labelledby': titleId, 'aria-describedby': textId, 'data-role': 'conflict', 'data-kind': kind.key },
-    el('form', { method: 'dialog' },
-      el('h2', { id: titleId, text: `${kind.activity} already in progress. Clear stuck job?` }),
-      el('div', { id: textId },
-        el('p', { text: 'Another job for this story is still running, perhaps from another tab or device. Clearing it marks it failed and starts a new one.' }),
-        el('dl', { class: 'facts' },
-          el('div', {}, el('dt', { text: 'Started' }), started),
-          el('div', {}, el('dt', { text: 'Progress' }), progress),
-          el('div', {}, el('dt', { text: 'Last heartbeat' }), heartbeat)),
-        autoClear),
-      el('div', { class: 'dialog-actions' }, cancel, confirm)));
-
-  return {
-    element,
-    ask(job, retryAfterSeconds, progressText) {
-      started.textContent = `${since(job.started_at)} ago`;
-      progress.textContent = progressText;
-      heartbeat.textContent = `${since(job.heartbeat_at)} ago`;
-      autoClear.textContent = retryAfterSeconds
-        ? `If it stays silent, it is cleared automatically in about ${duration(retryAfterSeconds * 1000)}.`
-        : '';
-      show(autoClear, Boolean(retryAfterSeconds));
-      element.returnValue = '';
-      element.showModal();
-      cancel.focus();
-      return new Promise((resolve) => {
-        element.addEventListener('close', () => resolve(element.returnValue === 'clear'), { once: true });
-      });
     },
   };
 }

@@ -1,64 +1,33 @@
-// The kinds of generation job a story has. Each names its routes and wording; job-panel.js does the rest,
-// so each kind is one entry here and one panel on the story page.
-
-function scenesDone(job, story) {
-  const total = story.scenes.length;
-  // The service reports whole percents rounded down; this recovers the scene count exactly up to 100 scenes.
-  return { done: Math.min(total, Math.ceil((job.progress * total) / 100)), total };
-}
-
-export const imageJobs = {
-  key: 'image',
-  title: 'Images',
-  activity: 'Image generation',
-  startLabel: 'Generate Images',
-  runningLabel: 'Generating images',
-  routes: { generate: '/api/generate_images', clear: '/api/clear_image_job', jobs: '/api/image_jobs' },
-  fields: [
-    { name: 'style', label: 'Style', list: 'style-suggestions', maxLength: 100, initial: (story) => story.style,
-      hint: 'Starts as the story’s style; change it for this run only.' },
-    { name: 'instructions', label: 'Instructions', multiline: true, maxLength: 2000,
-      placeholder: 'e.g. soft morning light, the fox wears a red scarf' },
-  ],
-  progressText(job, story) {
-    const { done, total } = scenesDone(job, story);
-    return `${done} of ${total} ${total === 1 ? 'scene' : 'scenes'} done`;
-  },
-  dialogProgress(job, story) {
-    return `${job.progress} % · ${this.progressText(job, story)}`;
-  },
-  scenesDone,
-};
-
-function listed(positions) {
-  return positions.length === 1 ? `${positions[0]}` : `${positions.slice(0, -1).join(', ')} and ${positions.at(-1)}`;
-}
-
-export const videoJobs = {
-  key: 'video',
-  title: 'Video',
-  activity: 'Video generation',
-  startLabel: 'Generate Video',
-  runningLabel: 'Generating video',
-  routes: { generate: '/api/generate_video', clear: '/api/clear_video_job', jobs: '/api/video_jobs' },
+// The kinds of job the service runs, in its order (GET /api/job_kinds): the routes come from the service, the wording,
+// form fields and story-view hooks from each kind's own page module (js/kinds/). No kind is named here; a kind without a
+// module gets these defaults.
+const defaults = (kind) => ({
+  title: kind.activity,
+  startLabel: `Start ${kind.activity.toLowerCase()}`,
+  runningLabel: `${kind.activity} running`,
   fields: [],
-  // ffmpeg reports how much of the video's length is rendered, not scenes.
-  progressText: (job) => `${job.progress} % of the video rendered`,
+  progressText: (job) => `${job.progress} %`,
   dialogProgress: (job) => `${job.progress} %`,
-  // Every percent is an event; a screen reader hears only each quarter.
-  milestone: (job) => `${Math.floor(job.progress / 25) * 25} % of the video rendered`,
-  // The refusals a writer can act on, in the page's words rather than the API's routes.
-  refusal(problem) {
-    if (problem?.image_job) {
-      return { title: 'Images are being generated for this story.',
-        detail: `The video is made from the scenes’ images; start it when that job (at ${problem.image_job.progress} %) is done.` };
-    }
-    const missing = problem?.scenes_without_image;
-    if (Array.isArray(missing) && missing.length > 0) {
-      return { title: 'Some scenes have no image yet.',
-        detail: `${missing.length === 1 ? 'Scene' : 'Scenes'} ${listed(missing)} ${missing.length === 1 ? 'has' : 'have'} no image. ` +
-          'Use Generate Images above first; the video shows every scene’s image.' };
-    }
-    return null;
-  },
-};
+  // Said on another kind's panel when a job of this kind makes that kind's start wait.
+  busyTitle: `${kind.activity} is in progress for this story.`,
+  // Said on this kind's panel when another kind's job makes it wait.
+  blockedDetail: (job) => `Start it when that job (at ${job.progress} %) is done.`,
+});
+
+let loading = null;
+
+export function loadKinds(api) {
+  loading ??= api.get('/api/job_kinds').then((listed) => Promise.all(listed.map(async (kind) => {
+    const own = kind.page_module ? (await import(kind.page_module)).default : {};
+    return {
+      ...defaults(kind),
+      ...own,
+      key: kind.name,
+      activity: kind.activity,
+      routes: { generate: kind.routes.generate, clear: kind.routes.clear, jobs: kind.routes.collection },
+    };
+  })));
+  // A failed load (signed out, offline) is tried again by the next story view.
+  loading.catch(() => { loading = null; });
+  return loading;
+}

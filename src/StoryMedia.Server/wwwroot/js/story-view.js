@@ -1,9 +1,10 @@
-// One story: its scenes with their current images, the panel that generates new ones, and its video.
+// One story: its scenes with their current images, and a panel for each kind of job the service runs (what a kind
+// shows beside its panel, such as the video's player, comes from the kind's own module).
 import { ApiError } from './api.js';
 import { el, show } from './dom.js';
 import { plural, when } from './format.js';
 import { createJobPanel } from './job-panel.js';
-import { imageJobs, videoJobs } from './jobs.js';
+import { loadKinds } from './jobs.js';
 import { createSceneEditor } from './scene-editor.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -12,7 +13,7 @@ export async function renderStory(container, api, storyId) {
   if (!uuid.test(storyId)) {
     throw new ApiError(404, 'Story not found.', `“${storyId}” is not a story id.`);
   }
-  const story = await api.get(`/api/stories/${storyId}`);
+  const [story, kinds] = await Promise.all([api.get(`/api/stories/${storyId}`), loadKinds(api)]);
   const heading = el('h1', { id: 'story-title', tabindex: '-1', text: story.title });
   const meta = el('p', { class: 'story-meta' });
   const scenes = el('ol', { class: 'scenes', 'aria-label': 'Scenes' });
@@ -26,28 +27,9 @@ export async function renderStory(container, api, storyId) {
     scenes.replaceChildren(...s.scenes.map(sceneItem));
   }
 
-  // While a job runs the scenes it has finished are marked; their images appear together when it completes.
-  function markProgress(job) {
-    const { done } = job.status === 'processing' ? imageJobs.scenesDone(job, current) : { done: -1 };
-    for (const item of scenes.children) {
-      const position = Number(item.dataset.position);
-      item.dataset.state = done < 0 ? '' : position <= done ? 'rendered' : position === done + 1 ? 'rendering' : 'waiting';
-    }
-  }
-
-  // The story's video; it changes only when a video job completes.
-  const player = el('video', { controls: true, preload: 'metadata', playsinline: true, width: 768, height: 432,
-    'aria-label': `Video of “${story.title}”`, 'data-role': 'player' });
-  const playerFigure = el('figure', { class: 'player', hidden: true }, player);
-  function renderVideo(s) {
-    show(playerFigure, Boolean(s.video_url));
-    if (s.video_url && player.getAttribute('src') !== s.video_url) player.src = s.video_url;
-  }
-
   function showStory(s) {
     current = s;
     renderStoryBody(current);
-    renderVideo(current);
     for (const panel of panels) panel.update(current);
   }
 
@@ -74,13 +56,14 @@ export async function renderStory(container, api, storyId) {
     editButton.focus();
   }
 
-  const panels = [
-    createJobPanel({ kind: imageJobs, api, story, onProgress: markProgress, onCompleted: refresh }),
-    createJobPanel({ kind: videoJobs, api, story, content: [playerFigure], onCompleted: refresh }),
-  ];
-
+  // Any kind's completion fetches the story again, which updates the scenes and every panel.
   renderStoryBody(story);
-  renderVideo(story);
+  const panels = kinds.map((kind) => {
+    const view = kind.attach?.({ story, scenes }) ?? {};
+    const panel = createJobPanel({ kind, kinds, api, story, content: view.content, onProgress: (job) => view.onProgress?.(job, current), onCompleted: refresh });
+    return { ...panel, update(s) { view.update?.(s); panel.update(s); } };
+  });
+
   container.replaceChildren(
     el('nav', { class: 'crumbs', 'aria-label': 'Breadcrumb' }, el('a', { href: '#/', text: '← All stories' })),
     el('header', { class: 'story-header' }, heading, meta),

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Npgsql;
 
-namespace StoryMedia.Tests.Infrastructure;
+namespace StoryMedia.Testing;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster (initdb into a temp dir, pg_ctl start on a free port) for tests.

@@ -1,0 +1,109 @@
+using System.Data.Common;
+using StoryMedia.Data;
+
+namespace StoryMedia.Jobs;
+
+/// <summary>
+/// One kind of job: a plug-in to the guard. The guard (<see cref="JobStore"/>, <see cref="JobApi"/>, the runner, the media
+/// sweep, the command line and the page) loops over the registered kinds and asks each for what only it knows; it never
+/// names one. A kind lives in its own feature folder with its executor and its SQL, and is registered with
+/// <see cref="JobKindRegistration.AddJobKind{TExecutor}"/>. Its table has the columns of <see cref="JobSql.Columns"/> and a partial
+/// unique index on <c>(story_id) where status = 'processing'</c>.
+/// </summary>
+public interface IJobKind
+{
+    /// <summary>Lower case: the <c>kind</c> of its jobs on the wire, the command line's <c>--kind</c>, the telemetry tag.</summary>
+    string Name { get; }
+
+    /// <summary>Its job table.</summary>
+    string Table { get; }
+
+    JobRoutes Routes { get; }
+
+    /// <summary>What its jobs do, as a title: "Image generation".</summary>
+    string Activity { get; }
+
+    /// <summary>How its start locks the story; a kind that another kind blocks must lock it exclusively (see <see cref="JobSql.LockStory"/>).</summary>
+    StoryLock StartLock { get; }
+
+    /// <summary>Whether its completion writes the story's own row, and so locks it first, in the order a start takes its locks.</summary>
+    bool CompletionLocksStory => false;
+
+    /// <summary>
+    /// Rules between this kind and others that it declares, as either side: a new kind that blocks an existing one says so
+    /// itself. A start clears stale jobs of the kinds that block it by the same rule as its own.
+    /// </summary>
+    IReadOnlyList<JobBlock> Blocks => [];
+
+    /// <summary>The media types its jobs make, each with the file extension its keys end in.</summary>
+    IReadOnlyDictionary<string, string> MediaTypes { get; }
+
+    /// <summary>
+    /// A select of one text column: every media key this kind still uses, the ones its completed jobs published and the ones
+    /// its processing jobs have made or copied so far. The media sweep deletes old files no kind names.
+    /// </summary>
+    string MediaKeysInUse { get; }
+
+    /// <summary>The page's module for this kind (wording, form fields, how progress reads), or null for the page's defaults.</summary>
+    string? PageModule => null;
+
+    /// <summary>Whether <see cref="CheckStartAsync"/> may refuse a start (its route then documents the 422).</summary>
+    bool ChecksStart => false;
+
+    /// <summary>
+    /// Runs in the start's transaction under the story's lock, after stale jobs are cleared and before the insert; a refusal
+    /// rolls the start back.
+    /// </summary>
+    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken) =>
+        Task.FromResult<StartOutcome.NotReady?>(null);
+
+    /// <summary>Runs in the start's transaction once the job row is inserted (a video keeps the scenes' images of this moment).</summary>
+    Task StartedAsync(JobScope scope, Job job, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
+    Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);
+}
+
+public enum StoryLock
+{
+    /// <summary>Starts of this kind do not wait for each other; only for an exclusive holder.</summary>
+    Shared,
+
+    /// <summary>One start (or scene edit) at a time: what a start that reads other kinds' jobs needs.</summary>
+    Exclusive,
+}
+
+/// <summary>The routes of one kind: start, clear, and the collection (history, one job, its events).</summary>
+public sealed record JobRoutes(string Generate, string Clear, string Collection);
+
+/// <summary>A processing job of <paramref name="Blocker"/> refuses a start of <paramref name="Blocked"/> for the same story.</summary>
+/// <param name="Reason">Why, in a sentence the 409 answer quotes.</param>
+public sealed record JobBlock(string Blocker, string Blocked, string Reason);
+
+/// <summary>A transaction of the guard, as a kind's hooks see it.</summary>
+public sealed class JobScope(Database database, DatabaseTransaction transaction)
+{
+    public Database Database => database;
+
+    public DatabaseTransaction Transaction => transaction;
+
+    /// <summary>Runs a statement; answers the rows it changed.</summary>
+    public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = database.Command(transaction, sql, parameters);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Runs a query; answers its rows, each mapped by <paramref name="row"/>.</summary>
+    public async Task<List<T>> ReadAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = database.Command(transaction, sql, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(row(reader));
+        }
+        return rows;
+    }
+}

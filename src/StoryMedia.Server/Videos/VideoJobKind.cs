@@ -1,0 +1,61 @@
+using StoryMedia.Images;
+using StoryMedia.Jobs;
+
+namespace StoryMedia.Videos;
+
+/// <summary>
+/// Video jobs: the scenes' images as they were when the job started, rendered into one MP4 that replaces the story's video
+/// only when the job completes. A video waits for the story's image job (it would be made from images about to change) and
+/// needs an image in every scene; reading the image jobs race-free needs the story's exclusive lock.
+/// </summary>
+public sealed class VideoJobKind : IJobKind
+{
+    public const string Kind = "video";
+
+    public static readonly JobRoutes Paths = new("/api/generate_video", "/api/clear_video_job", "/api/video_jobs");
+
+    public string Name => Kind;
+
+    public string Table => "video_generation_jobs";
+
+    public JobRoutes Routes => Paths;
+
+    public string Activity => "Video generation";
+
+    public StoryLock StartLock => StoryLock.Exclusive;
+
+    // Publishing writes stories.video_key.
+    public bool CompletionLocksStory => true;
+
+    public IReadOnlyList<JobBlock> Blocks { get; } =
+        [new(ImageJobKind.Kind, Kind, "A video is made from the story's images, and an image job is replacing them.")];
+
+    public IReadOnlyDictionary<string, string> MediaTypes { get; } = new Dictionary<string, string> { ["video/mp4"] = ".mp4" };
+
+    public string MediaKeysInUse => VideoJobSql.MediaKeysInUse;
+
+    public string PageModule => "/js/kinds/video.js";
+
+    public bool ChecksStart => true;
+
+    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken)
+    {
+        var missing = await scope.ReadAsync(VideoJobSql.ScenesWithoutImage, r => r.GetInt32(r.GetOrdinal("position")), cancellationToken, ("story_id", storyId));
+        if (missing.Count == 0)
+        {
+            return null;
+        }
+        var one = missing.Count == 1;
+        return new StartOutcome.NotReady(
+            "Some scenes have no image yet.",
+            $"A video shows every scene's image, and {(one ? "scene" : "scenes")} {string.Join(", ", missing)} {(one ? "has" : "have")} none. " +
+            $"Generate the story's images first (POST {ImageJobKind.Paths.Generate}).",
+            new Dictionary<string, object?> { ["scenes_without_image"] = missing });
+    }
+
+    public Task StartedAsync(JobScope scope, Job job, CancellationToken cancellationToken) =>
+        scope.ExecuteAsync(VideoJobSql.SnapshotSceneImages, cancellationToken, ("job_id", job.Id), ("story_id", job.StoryId));
+
+    public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
+        scope.ExecuteAsync(VideoJobSql.PublishVideo, cancellationToken, ("job_id", lease.JobId));
+}

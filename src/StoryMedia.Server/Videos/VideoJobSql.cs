@@ -1,0 +1,39 @@
+using StoryMedia.Jobs;
+
+namespace StoryMedia.Videos;
+
+/// <summary>
+/// The video kind's own statements: the scenes' images as they were when the job started, and the video it made, which
+/// replaces the story's video only when the job completes.
+/// </summary>
+internal static class VideoJobSql
+{
+    public const string ScenesWithoutImage =
+        "select position from scenes where story_id = @story_id and image_key is null order by position";
+
+    public const string SnapshotSceneImages = """
+        insert into video_generation_job_scenes (job_id, scene_id, position, image_key)
+        select @job_id, id, position, image_key from scenes where story_id = @story_id
+        """;
+
+    public const string SceneImagesOfJob =
+        "select position, image_key from video_generation_job_scenes where job_id = @job_id order by position";
+
+    public const string RecordVideo = "update video_generation_jobs set video_key = @video_key where " + JobSql.Fence;
+
+    public const string VideoOfJob = "select video_key from video_generation_jobs where id = @job_id";
+
+    public const string PublishVideo = """
+        update stories
+           set video_key = (select video_key from video_generation_jobs where id = @job_id)
+         where id = (select story_id from video_generation_jobs where id = @job_id and video_key is not null)
+        """;
+
+    /// <summary>The stories' videos, and what a processing job still uses: its copy of the scenes' images, its finished video.</summary>
+    public const string MediaKeysInUse = """
+        select video_key from stories where video_key is not null
+        union select vs.image_key from video_generation_job_scenes vs
+                join video_generation_jobs j on j.id = vs.job_id where j.status = 'processing'
+        union select video_key from video_generation_jobs where status = 'processing' and video_key is not null
+        """;
+}

@@ -1,0 +1,52 @@
+-- The tests' throwaway third kind of job (Jobs/NoteKind): a job table like every kind's, the note a story shows, and the
+-- grants and policies the request and worker roles need, as 0002 and 0005 give the video kind.
+
+create table if not exists note_generation_jobs (
+  id uuid primary key default gen_random_uuid(),
+  story_id uuid not null references stories (id) on delete cascade,
+  user_id uuid not null,
+  status varchar(20) not null default 'processing'
+    check (status in ('processing', 'completed', 'failed')),
+  progress integer not null default 0 check (progress between 0 and 100),
+  error text,
+  started_at timestamptz not null default now(),
+  completed_at timestamptz,
+  created_at timestamptz not null default now(),
+  heartbeat_at timestamptz not null default now(),
+  worker_id text,
+  lease_expires_at timestamptz,
+  attempts integer not null default 0,
+  style text,
+  instructions text,
+  note_key text
+);
+
+create index if not exists idx_note_generation_jobs_story_id on note_generation_jobs (story_id, created_at desc);
+
+create unique index if not exists one_processing_note_job_per_story
+  on note_generation_jobs (story_id) where status = 'processing';
+
+create table if not exists story_notes (
+  story_id uuid primary key references stories (id) on delete cascade,
+  note_key text not null
+);
+
+alter table note_generation_jobs enable row level security;
+alter table story_notes enable row level security;
+
+grant select, insert, update on note_generation_jobs to storymedia_api;
+grant select, update on note_generation_jobs to storymedia_worker;
+grant select, insert, update on story_notes to storymedia_worker;
+
+create policy "Users can view their own note jobs" on note_generation_jobs
+  for select using (auth.uid() = user_id);
+create policy "Users can create note jobs for their stories" on note_generation_jobs
+  for insert with check (
+    auth.uid() = user_id
+    and exists (select 1 from stories s where s.id = story_id and s.user_id = auth.uid()));
+create policy "Users can update their own note jobs" on note_generation_jobs
+  for update using (auth.uid() = user_id);
+create policy "Users can record the trace of their own note jobs" on job_trace_parents
+  for insert with check (exists (select 1 from note_generation_jobs j where j.id = job_id and j.user_id = auth.uid()));
+create policy "Workers run every user's jobs" on note_generation_jobs for all to storymedia_worker using (true) with check (true);
+create policy "Workers run every user's jobs" on story_notes for all to storymedia_worker using (true) with check (true);

@@ -45,6 +45,7 @@ trap 'rm -rf "$STORYMEDIA_TEST_TMP"' EXIT
 results=$PWD/TestResults
 mkdir -p "$results"
 shopt -s nullglob
+# The test projects; shared test infrastructure (tests/Shared/*/) lives a level deeper and is not one.
 projects=(tests/*/*.csproj)
 if (( ${#projects[@]} == 0 )); then
     echo "ERROR: no test projects under tests/"

@@ -8,8 +8,8 @@ namespace StoryMedia.Media;
 public sealed record SweepResult(int Deleted, long DeletedBytes, int Kept);
 
 /// <summary>
-/// Deletes media files that nothing can show or use any more: the images of jobs that were cleared or failed,
-/// images and videos replaced by a later job once no running job uses them, and temporary files a crash left.
+/// Deletes media files that nothing can show or use any more: what jobs that were cleared or failed made, what a later
+/// job replaced once no running job uses it, and temporary files a crash left.
 /// Only the store's own files older than <see cref="MediaOptions.SweepMinAge"/> are looked at.
 /// </summary>
 public sealed class MediaSweeper(Database database, JobKinds kinds, MediaStore media, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweeper> logger)
@@ -23,8 +23,8 @@ public sealed class MediaSweeper(Database database, JobKinds kinds, MediaStore m
     {
         var cutOff = (time.GetUtcNow() - options.Value.SweepMinAge).UtcDateTime;
         // Files are listed before the references are read. A key gains a reference only when a worker records a
-        // file it has just written (younger than the cut-off) or when one already referenced is copied (a video's
-        // snapshot, a completion publishing its job's images), so an old file unreferenced now stays unreferenced.
+        // file it has just written (younger than the cut-off) or when one already referenced is copied (a start's
+        // snapshot, a completion publishing its job's media), so an old file unreferenced now stays unreferenced.
         var candidates = new DirectoryInfo(media.Root).EnumerateFiles()
             .Where(file => media.IsOwnFile(file.Name) && file.LastWriteTimeUtc < cutOff)
             .ToList();

@@ -1,7 +1,8 @@
-using System.Net.Http.Json;
 using Microsoft.Playwright;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Videos;
 using static Microsoft.Playwright.Assertions;
 
 namespace StoryMedia.Tests.Browser;
@@ -84,9 +85,7 @@ internal sealed class StoryPage(IPage page, string kind = "image")
 
 internal static class JobHistory
 {
-    public static async Task<List<JobView>> ImageJobsAsync(this HttpClient client, Guid storyId) =>
-        (await client.GetFromJsonAsync<List<JobView>>($"/api/image_jobs?story_id={storyId}", Api.Json))!;
+    public static Task<List<JobView>> ImageJobsAsync(this HttpClient client, Guid storyId) => client.JobsAsync(storyId, ImageJobKind.Paths);
 
-    public static async Task<List<JobView>> VideoJobsAsync(this HttpClient client, Guid storyId) =>
-        (await client.GetFromJsonAsync<List<JobView>>($"/api/video_jobs?story_id={storyId}", Api.Json))!;
+    public static Task<List<JobView>> VideoJobsAsync(this HttpClient client, Guid storyId) => client.JobsAsync(storyId, VideoJobKind.Paths);
 }

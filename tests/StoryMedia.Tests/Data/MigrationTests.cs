@@ -19,8 +19,7 @@ public sealed class MigrationTests
         {
             await using var data = NpgsqlDataSource.Create(backend.ConnectionString);
             var applied = await data.CreateCommand("select count(*) from schema_migrations").ExecuteScalarAsync();
-            var database = new PostgresDatabase(data);
-            Assert.Equal((long)Stores.MigratorFor(database).All().Count(), applied);
+            Assert.Equal((long)instances[0].Get<Migrator>().All().Count(), applied);
             var story = await instances[3].Client(Guid.NewGuid()).CreateStoryAsync();
             Assert.NotEqual(Guid.Empty, story.Id);
         }

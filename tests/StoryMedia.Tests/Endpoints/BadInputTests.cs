@@ -1,10 +1,14 @@
 using System.Net;
 using System.Text;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Tests.Jobs.NoteKind;
 
 namespace StoryMedia.Tests.Endpoints;
 
-/// <summary>Every endpoint answers malformed input with a 4xx problem that says what is wrong, never a 500.</summary>
+/// <summary>
+/// Every endpoint answers malformed input with a 4xx problem that says what is wrong, never a 500: the story routes and
+/// every kind's job routes (the tests' third kind is registered here too).
+/// </summary>
 public sealed class BadInputTests : IAsyncLifetime
 {
     private ServiceInstance instance = null!;
@@ -14,7 +18,8 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), new Dictionary<string, string?> { ["Jobs:WorkerConcurrency"] = "0" });
+        instance = await ServiceInstance.StartAsync(
+            await Backend.CreateAsync(Backend.Sqlite), new Dictionary<string, string?> { ["Jobs:WorkerConcurrency"] = "0" }, services: s => s.AddNoteJobs());
         client = instance.Client(Guid.NewGuid());
         var story = await client.CreateStoryAsync(scenes: 2);
         (storyId, sceneIds) = (story.Id, [.. story.Scenes.Select(s => s.Id)]);
@@ -26,30 +31,57 @@ public sealed class BadInputTests : IAsyncLifetime
         await instance.DisposeAsync();
     }
 
-    public static TheoryData<string, string, int, string> Bodies => new()
+    /// <summary>A start's bodies: body, expected status, text the problem must contain.</summary>
+    private static readonly (string Body, int Status, string Mentions)[] StartBodies =
+    [
+        ("{", 400, "not valid JSON"),
+        ("[]", 400, "not valid JSON"),
+        ("{\"story_id\": 42}", 400, "$.story_id"),
+        ("{}", 400, "story_id"),
+        ("{\"story_id\": \"not-a-uuid\"}", 400, "must be a UUID"),
+        ("{\"story_id\": \"00000000-0000-0000-0000-000000000000\"}", 404, "no story"),
+        ("{\"story_id\": \"STORY\", \"style\": \"" + new string('x', 101) + "\"}", 400, "style"),
+        ("{\"story_id\": \"STORY\", \"instructions\": \"" + new string('x', 2001) + "\"}", 400, "instructions"),
+        ("null", 400, "story_id"),
+    ];
+
+    private static readonly (string Body, int Status, string Mentions)[] ClearBodies =
+    [
+        ("{\"story_id\": true}", 400, "$.story_id"),
+        ("{\"story_id\": \"\"}", 400, "story_id"),
+        ("{\"story_id\": \"6f8e3a7e-0000-4000-8000-000000000000\"}", 404, "no story"),
+    ];
+
+    public static TheoryData<string, string, int, string> Bodies
     {
-        // route, body, expected status, text the problem must contain
-        { "/api/generate_images", "{", 400, "not valid JSON" },
-        { "/api/generate_images", "[]", 400, "not valid JSON" },
-        { "/api/generate_images", "{\"story_id\": 42}", 400, "$.story_id" },
-        { "/api/generate_images", "{}", 400, "story_id" },
-        { "/api/generate_images", "{\"story_id\": \"not-a-uuid\"}", 400, "must be a UUID" },
-        { "/api/generate_images", "{\"story_id\": \"00000000-0000-0000-0000-000000000000\"}", 404, "no story" },
-        { "/api/generate_images", "{\"story_id\": \"STORY\", \"style\": \"" + new string('x', 101) + "\"}", 400, "style" },
-        { "/api/generate_images", "{\"story_id\": \"STORY\", \"instructions\": \"" + new string('x', 2001) + "\"}", 400, "instructions" },
-        { "/api/generate_images", "null", 400, "story_id" },
-        { "/api/clear_image_job", "{\"story_id\": true}", 400, "$.story_id" },
-        { "/api/clear_image_job", "{\"story_id\": \"\"}", 400, "story_id" },
-        { "/api/clear_image_job", "{\"story_id\": \"6f8e3a7e-0000-4000-8000-000000000000\"}", 404, "no story" },
-        { "/api/stories", "{\"title\": \"\", \"scenes\": [{\"text\": \"a\"}]}", 400, "title" },
-        { "/api/stories", "{\"title\": \"t\"}", 400, "scenes" },
-        { "/api/stories", "{\"title\": \"t\", \"scenes\": []}", 400, "scenes" },
-        { "/api/stories", "{\"title\": \"t\", \"scenes\": [null]}", 400, "scenes[0].text" },
-        { "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"a\"}, {\"text\": \" \"}]}", 400, "scenes[1].text" },
-        { "/api/stories", "{\"title\": \"t\", \"scenes\": \"many\"}", 400, "$.scenes" },
-        { "/api/stories", "{\"title\": [1], \"scenes\": [{\"text\": \"a\"}]}", 400, "$.title" },
-        { "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"" + new string('x', 2001) + "\"}]}", 400, "scenes[0].text" },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, int, string>
+            {
+                // route, body, expected status, text the problem must contain
+                { "/api/stories", "{\"title\": \"\", \"scenes\": [{\"text\": \"a\"}]}", 400, "title" },
+                { "/api/stories", "{\"title\": \"t\"}", 400, "scenes" },
+                { "/api/stories", "{\"title\": \"t\", \"scenes\": []}", 400, "scenes" },
+                { "/api/stories", "{\"title\": \"t\", \"scenes\": [null]}", 400, "scenes[0].text" },
+                { "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"a\"}, {\"text\": \" \"}]}", 400, "scenes[1].text" },
+                { "/api/stories", "{\"title\": \"t\", \"scenes\": \"many\"}", 400, "$.scenes" },
+                { "/api/stories", "{\"title\": [1], \"scenes\": [{\"text\": \"a\"}]}", 400, "$.title" },
+                { "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"" + new string('x', 2001) + "\"}]}", 400, "scenes[0].text" },
+            };
+            foreach (var kind in Stores.Kinds.All)
+            {
+                foreach (var (body, status, mentions) in StartBodies)
+                {
+                    data.Add(kind.Routes.Generate, body, status, mentions);
+                }
+                foreach (var (body, status, mentions) in ClearBodies)
+                {
+                    data.Add(kind.Routes.Clear, body, status, mentions);
+                }
+            }
+            return data;
+        }
+    }
 
     [Theory]
     [MemberData(nameof(Bodies))]
@@ -98,11 +130,11 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(before.Scenes, (await client.GetStoryAsync(storyId)).Scenes);
     }
 
+    public static TheoryData<string> BodyRoutes =>
+        [.. Stores.Kinds.All.SelectMany(k => new[] { k.Routes.Generate, k.Routes.Clear }), "/api/stories", "/api/stories/STORY/scenes"];
+
     [Theory]
-    [InlineData("/api/generate_images")]
-    [InlineData("/api/clear_image_job")]
-    [InlineData("/api/stories")]
-    [InlineData("/api/stories/STORY/scenes")]
+    [MemberData(nameof(BodyRoutes))]
     public async Task A_body_that_is_not_json_gets_415(string route)
     {
         using var content = new StringContent("story_id=1", Encoding.UTF8, "application/x-www-form-urlencoded");
@@ -125,17 +157,32 @@ public sealed class BadInputTests : IAsyncLifetime
         await response.ProblemAsync();
     }
 
+    public static TheoryData<string, int> Urls
+    {
+        get
+        {
+            var data = new TheoryData<string, int>
+            {
+                { "/api/stories/not-a-uuid", 404 },
+                { "/api/stories/00000000-0000-0000-0000-000000000000", 404 },
+                { "/api/stories/00000000-0000-0000-0000-000000000000/scenes", 405 },
+                { "/api/nothing-here", 404 },
+            };
+            foreach (var jobs in Stores.Kinds.All.Select(k => k.Routes.Collection))
+            {
+                data.Add($"{jobs}?story_id=nope", 400);
+                data.Add(jobs, 400);
+                data.Add($"{jobs}?story_id=00000000-0000-0000-0000-000000000000", 404);
+                data.Add($"{jobs}/not-a-uuid", 404);
+                data.Add($"{jobs}/00000000-0000-0000-0000-000000000000", 404);
+                data.Add($"{jobs}/00000000-0000-0000-0000-000000000000/events", 404);
+            }
+            return data;
+        }
+    }
+
     [Theory]
-    [InlineData("/api/image_jobs?story_id=nope", 400)]
-    [InlineData("/api/image_jobs", 400)]
-    [InlineData("/api/image_jobs?story_id=00000000-0000-0000-0000-000000000000", 404)]
-    [InlineData("/api/image_jobs/not-a-uuid", 404)]
-    [InlineData("/api/image_jobs/00000000-0000-0000-0000-000000000000", 404)]
-    [InlineData("/api/image_jobs/00000000-0000-0000-0000-000000000000/events", 404)]
-    [InlineData("/api/stories/not-a-uuid", 404)]
-    [InlineData("/api/stories/00000000-0000-0000-0000-000000000000", 404)]
-    [InlineData("/api/stories/00000000-0000-0000-0000-000000000000/scenes", 405)]
-    [InlineData("/api/nothing-here", 404)]
+    [MemberData(nameof(Urls))]
     public async Task Unknown_or_malformed_ids_in_urls_get_problem_details(string url, int status)
     {
         using var response = await client.GetAsync(url);
@@ -144,10 +191,11 @@ public sealed class BadInputTests : IAsyncLifetime
         await response.ProblemAsync();
     }
 
-    [Fact]
-    public async Task A_wrong_method_gets_405_problem_details()
+    [Theory]
+    [MemberData(nameof(BodyRoutes))]
+    public async Task A_wrong_method_gets_405_problem_details(string route)
     {
-        using var response = await client.DeleteAsync("/api/generate_images");
+        using var response = await client.DeleteAsync(route.Replace("STORY", storyId.ToString(), StringComparison.Ordinal));
 
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         await response.ProblemAsync();

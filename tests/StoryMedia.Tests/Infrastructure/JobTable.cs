@@ -22,23 +22,8 @@ public sealed class JobTable(string connectionString)
     public Task<IReadOnlyList<Row>> AllAsync() => QueryAsync("");
 
     /// <summary>Polls the job's row until it satisfies <paramref name="condition"/>.</summary>
-    public async Task<Row> WaitForAsync(Guid jobId, Func<Row, bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var row = await GetAsync(jobId);
-            if (condition(row))
-            {
-                return row;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Job {jobId}: {what} did not happen within {timeout}; the row is {row}.");
-            }
-            await Task.Delay(50);
-        }
-    }
+    public Task<Row> WaitForAsync(Guid jobId, Func<Row, bool> condition, TimeSpan timeout, string what) =>
+        Eventually.ReadAsync(() => GetAsync(jobId), condition, timeout, row => $"Job {jobId}: {what} did not happen within {timeout}; the row is {row}.");
 
     public async Task<long> ScalarAsync(string sql)
     {

@@ -1,11 +1,11 @@
 using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
-using StoryMedia.Images;
 using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Media;

@@ -110,17 +110,7 @@ public sealed class ObservabilityTests
         Assert.Contains("openapi/v1.json", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
-    private static async Task<Activity> WaitForSpanAsync(ConcurrentQueue<Activity> spans, Func<Activity, bool> match)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            if (spans.FirstOrDefault(match) is { } span)
-            {
-                return span;
-            }
-            Assert.True(DateTime.UtcNow < deadline, "The worker's span was not recorded.");
-            await Task.Delay(50);
-        }
-    }
+    private static async Task<Activity> WaitForSpanAsync(ConcurrentQueue<Activity> spans, Func<Activity, bool> match) =>
+        (await Eventually.ReadAsync(() => Task.FromResult(spans.FirstOrDefault(match)), span => span is not null, TimeSpan.FromSeconds(10),
+            _ => "The worker's span was not recorded."))!;
 }

@@ -1,10 +1,10 @@
 using System.Data.Common;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
-using StoryMedia.Images;
 
 namespace StoryMedia.Tests.Security;
 

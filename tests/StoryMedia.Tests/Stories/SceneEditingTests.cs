@@ -1,12 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
-using Xunit.Abstractions;
-using StoryMedia.Images;
 using StoryMedia.Videos;
+using Xunit.Abstractions;
 
 namespace StoryMedia.Tests.Stories;
 

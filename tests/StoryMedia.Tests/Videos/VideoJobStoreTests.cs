@@ -1,6 +1,6 @@
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
-using StoryMedia.Images;
 using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Videos;

@@ -164,6 +164,7 @@ public static class StoryMediaApp
                 var roles = new PostgresRoles(
                     configuration["Database:RequestRole"] ?? defaults.Request,
                     configuration["Database:WorkerRole"] ?? defaults.Worker);
+                roles.ThrowIfPublicApiRole();
                 return new PostgresDatabase(NpgsqlDataSource.Create(connectionString), roles);
             default:
                 throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{provider}'.");

@@ -13,6 +13,7 @@ using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
 using StoryMedia.Operations;
+using StoryMedia.Page;
 using StoryMedia.Stories;
 using StoryMedia.Videos;
 
@@ -89,6 +90,7 @@ public static class StoryMediaApp
         services.AddVideoJobs(configuration);
 
         builder.AddStoryMediaAuth();
+        services.AddSingleton(HostOrigins.From(configuration));
         services.AddStoryMediaRateLimits(configuration);
         // Its request-start line carries the raw query string, which holds the events route's token.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -119,6 +121,7 @@ public static class StoryMediaApp
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }
         app.MapMedia();
+        app.MapPageConfig();
         app.MapStoryMediaHealth();
         app.MapOpenApi();
         if (app.Environment.IsDevelopment())

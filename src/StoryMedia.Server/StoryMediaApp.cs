@@ -13,6 +13,7 @@ using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
 using StoryMedia.Operations;
+using StoryMedia.Page;
 using StoryMedia.Stories;
 using StoryMedia.Videos;
 
@@ -87,6 +88,7 @@ public static class StoryMediaApp
         services.AddHostedService<MediaSweepService>();
 
         builder.AddStoryMediaAuth();
+        services.AddSingleton(HostOrigins.From(configuration));
         services.AddStoryMediaRateLimits(configuration);
         // Its request-start line carries the raw query string, which holds the events route's token.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
@@ -117,6 +119,7 @@ public static class StoryMediaApp
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }
         app.MapMedia();
+        app.MapPageConfig();
         app.MapStoryMediaHealth();
         app.MapOpenApi();
         if (app.Environment.IsDevelopment())
@@ -162,6 +165,7 @@ public static class StoryMediaApp
                 var roles = new PostgresRoles(
                     configuration["Database:RequestRole"] ?? defaults.Request,
                     configuration["Database:WorkerRole"] ?? defaults.Worker);
+                roles.ThrowIfPublicApiRole();
                 return new PostgresDatabase(NpgsqlDataSource.Create(connectionString), roles);
             default:
                 throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{provider}'.");

@@ -15,6 +15,27 @@ public sealed class Migrator(Database database, IEnumerable<MigrationSource> sou
     // Any fixed number, shared by every instance of the service.
     private const long AdvisoryLockKey = 0x53746F72794D6564;
 
+    private const string CreateHistory = "create table if not exists schema_migrations (version text primary key, applied_at text not null)";
+
+    /// <summary>
+    /// On Supabase the history lands in the API-exposed schema with the default grants to anon and authenticated:
+    /// Row Level Security with no policy and no grants keep it the owner's alone (deleting it would re-run migrations).
+    /// </summary>
+    private const string LockHistoryAway = """
+        alter table schema_migrations enable row level security;
+        revoke all on schema_migrations from public;
+        do $$
+        begin
+          if exists (select 1 from pg_roles where rolname = 'anon') then
+            revoke all on schema_migrations from anon;
+          end if;
+          if exists (select 1 from pg_roles where rolname = 'authenticated') then
+            revoke all on schema_migrations from authenticated;
+          end if;
+        end
+        $$;
+        """;
+
     public async Task<IReadOnlyList<string>> MigrateAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
@@ -25,10 +46,11 @@ public sealed class Migrator(Database database, IEnumerable<MigrationSource> sou
         }
         try
         {
-            await ExecuteAsync(
-                connection,
-                "create table if not exists schema_migrations (version text primary key, applied_at text not null)",
-                cancellationToken);
+            await ExecuteAsync(connection, CreateHistory, cancellationToken);
+            if (postgres)
+            {
+                await ExecuteAsync(connection, LockHistoryAway, cancellationToken);
+            }
             var applied = await AppliedAsync(connection, cancellationToken);
             var done = new List<string>();
             foreach (var (version, sql) in Pending(applied))

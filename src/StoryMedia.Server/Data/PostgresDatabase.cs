@@ -90,7 +90,26 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
 }
 
 /// <summary>
-/// The roles a transaction switches to (<c>Database:RequestRole</c>, <c>Database:WorkerRole</c>); migration 0005
-/// creates them and documents their grants. An empty name keeps the login's own role.
+/// The roles a transaction switches to (<c>Database:RequestRole</c>, <c>Database:WorkerRole</c>); migrations 0005 and
+/// 0007 create them and their grants. An empty name keeps the login's own role.
 /// </summary>
-public sealed record PostgresRoles(string Request = "storymedia_api", string Worker = "storymedia_worker");
+public sealed record PostgresRoles(string Request = "storymedia_api", string Worker = "storymedia_worker")
+{
+    /// <summary>
+    /// Supabase's REST API acts as these roles with keys a browser holds: whatever the service's roles may do, the
+    /// public API could do too, so the service never runs as one of them.
+    /// </summary>
+    public static readonly IReadOnlySet<string> PublicApiRoles = new HashSet<string>(StringComparer.Ordinal) { "anon", "authenticated", "authenticator", "service_role" };
+
+    public void ThrowIfPublicApiRole()
+    {
+        foreach (var (setting, role) in new[] { ("Database:RequestRole", Request), ("Database:WorkerRole", Worker) })
+        {
+            if (PublicApiRoles.Contains(role))
+            {
+                throw new InvalidOperationException(
+                    $"{setting} must not be '{role}': Supabase's public API uses that role, so anything the service may do would be open to it. Use the roles migration 0005 creates (storymedia_api, storymedia_worker).");
+            }
+        }
+    }
+}

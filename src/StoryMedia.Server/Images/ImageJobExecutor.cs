@@ -16,7 +16,7 @@ public sealed class ImageJobExecutor(
     public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
         var job = context.Job;
-        var story = await stories.GetForWorkerAsync(job.StoryId, cancellationToken)
+        var story = await stories.GetForWorkerAsync(job.StoryId, job.UserId, cancellationToken)
             ?? throw new JobFailedException("The story no longer exists.");
         var style = job.Style ?? story.Style;
         var done = await outputs.SceneImagesAsync(job.Id, cancellationToken);

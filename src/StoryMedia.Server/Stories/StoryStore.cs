@@ -15,9 +15,6 @@ public sealed class StoryStore(Database database, JobStore jobs)
     internal const string SelectOwned =
         "select id, user_id, title, style, created_at, video_key from stories where id = @story_id and user_id = @user_id";
 
-    internal const string SelectById =
-        "select id, user_id, title, style, created_at, video_key from stories where id = @story_id";
-
     internal const string SelectNewestOwned = """
         select id, user_id, title, style, created_at, video_key from stories
          where user_id = @user_id
@@ -127,11 +124,14 @@ public sealed class StoryStore(Database database, JobStore jobs)
         return await ReadStoriesAsync(scope, SelectNewestOwned, cancellationToken, ("user_id", userId), ("limit", limit));
     }
 
-    /// <summary>For workers, which act for the job's owner and need no user filter.</summary>
-    public async Task<Story?> GetForWorkerAsync(Guid storyId, CancellationToken cancellationToken)
+    /// <summary>
+    /// For workers, which see every user's rows: the story only if it belongs to the job's owner, so a job that
+    /// somehow names another user's story renders nothing of it.
+    /// </summary>
+    public async Task<Story?> GetForWorkerAsync(Guid storyId, Guid ownerId, CancellationToken cancellationToken)
     {
         await using var scope = await database.BeginReadAsync(cancellationToken);
-        var stories = await ReadStoriesAsync(scope, SelectById, cancellationToken, ("story_id", storyId));
+        var stories = await ReadStoriesAsync(scope, SelectOwned, cancellationToken, ("story_id", storyId), ("user_id", ownerId));
         return stories.Count == 0 ? null : stories[0];
     }
 

@@ -21,12 +21,16 @@ public sealed class BrowserFixture : IAsyncLifetime
     public const double SecondsPerScene = 1;
 
     private IPlaywright? playwright;
+    private LoopbackPage? hostApp;
     private ServiceInstance? instance;
     private IBrowser? browser;
 
     public ServiceInstance Service => instance ?? throw new InvalidOperationException("The fixture is not started.");
 
     public IBrowser Browser => browser ?? throw new InvalidOperationException("The fixture is not started.");
+
+    /// <summary>A host app's page on another loopback origin, the one listed in <c>Security:HostOrigins</c>.</summary>
+    public LoopbackPage HostApp => hostApp ?? throw new InvalidOperationException("The fixture is not started.");
 
     /// <summary>The user the page's "Continue as development user" signs in as.</summary>
     public static Guid DevelopmentUser => DevTokenApi.DevelopmentUser;
@@ -40,6 +44,7 @@ public sealed class BrowserFixture : IAsyncLifetime
                 "Install it with `apt-get install -y chromium` (./test.sh does this on a fresh machine).");
         }
         Assertions.SetDefaultExpectTimeout(30_000);
+        hostApp = await LoopbackPage.StartAsync(HostAppPage.Html);
         instance = await ServiceInstance.StartAsync(
             await Backend.CreateAsync(Backend.Sqlite),
             new Dictionary<string, string?>
@@ -53,6 +58,8 @@ public sealed class BrowserFixture : IAsyncLifetime
                 ["Video:Preset"] = "ultrafast",
                 // A test embeds the page in a host app's page; the default frame-ancestors 'none' would forbid that.
                 ["Security:FrameAncestors"] = "http://127.0.0.1:*",
+                // The one host app that may hand the page a token by message.
+                ["Security:HostOrigins"] = hostApp.Address.Origin(),
             },
             environment: "Development");
         playwright = await Playwright.CreateAsync();
@@ -83,6 +90,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         if (instance is not null)
         {
             await instance.DisposeAsync();
+        }
+        if (hostApp is not null)
+        {
+            await hostApp.DisposeAsync();
         }
     }
 }

@@ -33,6 +33,14 @@ internal sealed class StoryPage(IPage page, string kind = "image")
 
     public ILocator Notice => page.Locator("#notice");
 
+    /// <summary>The question a token handed over by a link or a host app asks before it signs in.</summary>
+    public ILocator SignInQuestion => page.Locator(SignInQuestionSelector);
+
+    public const string SignInQuestionSelector = "dialog[data-role=sign-in]";
+
+    /// <summary>Who the page's top bar says is signed in.</summary>
+    public ILocator AccountName => page.Locator("#account-name");
+
     /// <summary>The panel's error box (role=alert): refusals the writer can act on.</summary>
     public ILocator Error => Panel.Locator("[data-role=error]");
 

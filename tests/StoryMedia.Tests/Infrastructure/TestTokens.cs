@@ -11,19 +11,23 @@ public static class TestTokens
 {
     public const string Secret = "test-secret-for-storymedia-tests-0123456789abcdef";
 
-    public static string For(Guid user, string audience = "authenticated", string role = "authenticated", DateTime? expires = null, string secret = Secret, string? sub = null) =>
-        SignedWith(new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256), user, audience, role, expires, sub);
+    public static string For(Guid user, string audience = "authenticated", string role = "authenticated", DateTime? expires = null, string secret = Secret, string? sub = null, string? email = null) =>
+        SignedWith(new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256), user, audience, role, expires, sub, email: email);
 
     /// <summary>A token with any key, algorithm and validity window; <paramref name="sub"/> "" leaves the claim out.</summary>
     public static string SignedWith(
         SigningCredentials credentials, Guid user, string audience = "authenticated", string role = "authenticated",
-        DateTime? expires = null, string? sub = null, DateTime? notBefore = null)
+        DateTime? expires = null, string? sub = null, DateTime? notBefore = null, string? email = null)
     {
         var now = DateTime.UtcNow;
         var claims = new List<Claim> { new("role", role) };
         if (sub is not "")
         {
             claims.Add(new Claim("sub", sub ?? user.ToString()));
+        }
+        if (email is not null)
+        {
+            claims.Add(new Claim("email", email));
         }
         var validTo = expires ?? now.AddHours(1);
         var validFrom = notBefore ?? (validTo < now ? validTo.AddHours(-1) : now.AddMinutes(-5));

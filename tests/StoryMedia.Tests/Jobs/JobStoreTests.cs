@@ -75,12 +75,15 @@ public sealed class JobStoreTests
         var story = await StoryForAsync(stores, kind);
         var first = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
 
-        // SQLite: the one write lock. PostgreSQL: a table lock that lets reads through and stops every write.
-        await using var writer = await stores.Database.BeginWriteAsync(None);
-        if (provider == Backend.Postgres)
+        // SQLite: the one write lock. PostgreSQL: a table lock (taken as the owner: no service role may lock a whole
+        // table) that lets reads through and stops every write.
+        await using var writer = provider == Backend.Postgres ? null : await stores.Database.BeginWriteAsync(None);
+        await using var owner = provider == Backend.Postgres ? await stores.Database.OpenAsync(None) : null;
+        await using var ownerTransaction = owner is null ? null : await owner.BeginTransactionAsync(None);
+        if (owner is not null)
         {
             var table = Stores.Kinds[kind].Table;
-            await using var lockTable = stores.Database.Command(writer.Connection, $"lock table {table} in exclusive mode", writer.Transaction);
+            await using var lockTable = stores.Database.Command(owner, $"lock table {table} in exclusive mode", ownerTransaction);
             await lockTable.ExecuteNonQueryAsync(None);
         }
         var second = await StartAsync(stores, kind, story.Id, t0.AddSeconds(1)).WaitAsync(TimeSpan.FromSeconds(30));

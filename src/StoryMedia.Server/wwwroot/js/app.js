@@ -1,4 +1,5 @@
 // The page: sign-in, then the story list (#/) or one story (#/stories/{id}).
+import { createAccountDialog } from './account-dialog.js';
 import { ApiError, createApi } from './api.js';
 import { el, show, showError } from './dom.js';
 import { createSession } from './session.js';
@@ -16,7 +17,7 @@ let generation = 0; // a newer route() supersedes one still waiting for the API
 const session = createSession(({ signedIn, reason }) => {
   signedOutReason = signedIn ? null : reason;
   route();
-});
+}, createAccountDialog());
 const api = createApi(session);
 
 function showNotice(error) {
@@ -25,6 +26,7 @@ function showNotice(error) {
 
 async function renderSignIn() {
   const heading = el('h1', { id: 'signin-title', tabindex: '-1', text: 'Sign in to StoryMedia' });
+  const hostHint = el('p', { class: 'hint', 'data-role': 'host-hint' });
   const devButton = el('button', { type: 'button', class: 'button primary', hidden: true }, 'Continue as development user');
   devButton.addEventListener('click', async () => {
     devButton.setAttribute('aria-disabled', 'true');
@@ -39,8 +41,12 @@ async function renderSignIn() {
     heading,
     el('p', { text: 'StoryMedia uses the account of the app you write in. Open it from there and you are signed in.' }),
     devButton,
-    el('p', { class: 'hint', text: 'Host apps pass their Supabase session in the address (#access_token=…) or by postMessage; see docs/web-page.md.' })));
+    hostHint));
   heading.focus();
+  const origins = await hostOrigins;
+  hostHint.textContent = origins.length
+    ? `Host apps pass their Supabase session in the address (#access_token=…) or, from ${origins.join(', ')}, by postMessage; see docs/web-page.md.`
+    : 'Host apps pass their Supabase session in the address (#access_token=…); sign-in by postMessage is off on this server (docs/web-page.md says how to turn it on).';
   if (await session.developmentSignInAvailable()) show(devButton, true);
 }
 
@@ -82,6 +88,15 @@ async function route() {
 }
 
 document.getElementById('sign-out').addEventListener('click', () => session.signOut());
-window.addEventListener('hashchange', route);
-session.listenToHost();
-if (!session.restore()) route();
+// A token in the address is offered only after the kept session is back, so the writer sees both accounts.
+function takeTokenFromAddress(then) {
+  const handed = session.tokenFromAddress();
+  then();
+  if (handed !== null) session.offer(handed, null);
+}
+
+window.addEventListener('hashchange', () => takeTokenFromAddress(route));
+const hostOrigins = session.listenToHost();
+takeTokenFromAddress(() => {
+  if (!session.restore()) route();
+});

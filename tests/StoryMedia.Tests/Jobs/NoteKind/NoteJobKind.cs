@@ -67,7 +67,7 @@ public sealed class NoteJobExecutor(StoryStore stories, MediaStore media, NoteOu
 {
     public async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
     {
-        var story = await stories.GetForWorkerAsync(context.Job.StoryId, cancellationToken)
+        var story = await stories.GetForWorkerAsync(context.Job.StoryId, context.Job.UserId, cancellationToken)
             ?? throw new JobFailedException("The story no longer exists.");
         await context.ReportAsync(0, 1, cancellationToken);
         var key = await media.SaveAsync(Encoding.UTF8.GetBytes($"{story.Title}: {story.Scenes.Count} scenes"), "text/plain", cancellationToken);

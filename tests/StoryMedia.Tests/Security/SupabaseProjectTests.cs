@@ -1,0 +1,269 @@
+using Npgsql;
+using StoryMedia.Jobs;
+using StoryMedia.Stories;
+using StoryMedia.Tests.Infrastructure;
+
+namespace StoryMedia.Tests.Security;
+
+/// <summary>
+/// The service deployed on a database shaped like a Supabase project, probed the way the project's public REST API
+/// reaches it: as <c>anon</c> (the public key) and as <c>authenticated</c> with a user's JWT claims, under Supabase's
+/// default grants. A user may at most read their own rows there; nothing written through that API goes around the
+/// service. One project, one service instance and one illustrated story per class.
+/// </summary>
+public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deployment) : IClassFixture<SupabaseProjectTests.Deployment>
+{
+    private const string Denied = PostgresErrorCodes.InsufficientPrivilege;
+
+    public sealed class Deployment : IAsyncLifetime
+    {
+        public SupabaseProject Project { get; private set; } = null!;
+
+        public ServiceInstance Service { get; private set; } = null!;
+
+        public Guid Alice { get; } = Guid.NewGuid();
+
+        public Guid Bob { get; } = Guid.NewGuid();
+
+        public StoryView AlicesStory { get; private set; } = null!;
+
+        public JobView AlicesJob { get; private set; } = null!;
+
+        public StoryView BobsStory { get; private set; } = null!;
+
+        public string AuthUidBefore { get; private set; } = "";
+
+        public async Task InitializeAsync()
+        {
+            Project = await SupabaseProject.CreateAsync();
+            AuthUidBefore = await ScalarAsync(Project.AdminConnectionString, "select pg_get_functiondef('auth.uid()'::regprocedure)");
+            Service = await ServiceInstance.StartAsync(Project.Backend);
+            using var alice = Service.Client(Alice);
+            AlicesStory = await alice.CreateStoryAsync(scenes: 2);
+            AlicesJob = await alice.WaitUntilFinishedAsync((await alice.StartAsync(AlicesStory.Id)).Id);
+            AlicesStory = await alice.GetStoryAsync(AlicesStory.Id);
+            using var bob = Service.Client(Bob);
+            BobsStory = await bob.CreateStoryAsync(scenes: 1);
+        }
+
+        public async Task DisposeAsync() => await Service.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task The_service_migrates_as_a_login_that_is_no_superuser_keeps_the_projects_auth_uid_and_runs_a_whole_job()
+    {
+        Assert.Equal("off", await ScalarAsync(deployment.Project.ConnectionString, "select current_setting('is_superuser')"));
+        // Policies hold auth.uid() resolved: the service's roles need no usage on an auth schema the login cannot grant.
+        Assert.Equal("False", await ScalarAsync(deployment.Project.AdminConnectionString, "select has_schema_privilege('storymedia_api', 'auth', 'usage')"));
+        Assert.Equal(deployment.AuthUidBefore, await ScalarAsync(deployment.Project.AdminConnectionString, "select pg_get_functiondef('auth.uid()'::regprocedure)"));
+        Assert.Equal(JobStatus.Completed, deployment.AlicesJob.Status);
+        Assert.All(deployment.AlicesStory.Scenes, scene => Assert.NotNull(scene.ImageUrl));
+    }
+
+    [Fact]
+    public async Task Anon_can_neither_read_nor_change_any_table_the_service_created_not_even_the_migration_history()
+    {
+        var tables = await TablesInPublicAsync();
+        Assert.Contains("schema_migrations", tables);
+
+        foreach (var table in tables)
+        {
+            foreach (var statement in new[] { $"select * from {table}", $"delete from {table}", $"update {table} set {FirstColumn(table)} = {FirstColumn(table)}" })
+            {
+                var error = await FailureAsAsync("anon", null, statement);
+                Assert.True(error == Denied, $"anon ran '{statement}': {error ?? "allowed"}");
+            }
+        }
+        Assert.NotEqual("0", await ScalarAsync(deployment.Project.AdminConnectionString, "select count(*) from schema_migrations"));
+    }
+
+    [Fact]
+    public async Task Authenticated_reads_the_users_own_rows_and_no_one_elses()
+    {
+        var (alice, bob) = (deployment.Alice, deployment.Bob);
+        var story = deployment.AlicesStory.Id;
+        var job = deployment.AlicesJob.Id;
+        var reads = new (string Sql, int AlicesRows)[]
+        {
+            ($"select id from stories where id = '{story}'", 1),
+            ($"select id from scenes where story_id = '{story}'", 2),
+            ($"select id from image_generation_jobs where id = '{job}'", 1),
+            ($"select scene_id from image_generation_job_scenes where job_id = '{job}'", 2),
+        };
+
+        foreach (var (sql, alicesRows) in reads)
+        {
+            Assert.True(await RowsAsAsync("authenticated", alice, sql) == alicesRows, $"Alice should read her rows through '{sql}'.");
+            Assert.True(await RowsAsAsync("authenticated", bob, sql) == 0, $"Bob read Alice's rows through '{sql}'.");
+        }
+        Assert.Equal(1, await RowsAsAsync("authenticated", bob, "select id from stories"));
+    }
+
+    [Fact]
+    public async Task Authenticated_cannot_write_even_the_users_own_rows()
+    {
+        var alice = deployment.Alice;
+        var (story, job, victim) = (deployment.AlicesStory, deployment.AlicesJob.Id, deployment.BobsStory.Id);
+        var writes = new[]
+        {
+            // The attack found: a finished job pointed at another user's story and revived for a worker to run.
+            $"update image_generation_jobs set story_id = '{victim}', status = 'processing', attempts = 0 where id = '{job}'",
+            $"update image_generation_jobs set status = 'processing' where id = '{job}'",
+            $"insert into image_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
+            $"insert into video_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
+            $"insert into stories (user_id, title) values ('{alice}', 'around the service')",
+            $"update stories set title = 'renamed' where id = '{story.Id}'",
+            $"update scenes set text = 'edited around the service' where story_id = '{story.Id}'",
+            $"insert into image_generation_job_scenes (job_id, scene_id, image_key) values ('{job}', '{story.Scenes[0].Id}', 'x.png')",
+            $"delete from image_generation_jobs where id = '{job}'",
+            $"delete from stories where id = '{story.Id}'",
+        };
+
+        foreach (var write in writes)
+        {
+            var error = await FailureAsAsync("authenticated", alice, write);
+            Assert.True(error == Denied, $"Alice ran '{write}' through the public API: {error ?? "allowed"}");
+        }
+        using var client = deployment.Service.Client(alice);
+        var seen = await client.GetJobAsync(job);
+        Assert.Equal((JobStatus.Completed, story.Id, 1), (seen.Status, seen.StoryId, seen.Attempts));
+        Assert.Equal(story.Scenes, (await client.GetStoryAsync(story.Id)).Scenes);
+    }
+
+    [Fact]
+    public async Task The_service_roles_change_a_jobs_state_but_never_whose_it_is_or_which_story_it_is_for()
+    {
+        var (alice, job, victim) = (deployment.Alice, deployment.AlicesJob.Id, deployment.BobsStory.Id);
+        var asRequest = new[]
+        {
+            $"update image_generation_jobs set story_id = '{victim}' where id = '{job}'",
+            $"update image_generation_jobs set user_id = '{deployment.Bob}' where id = '{job}'",
+            $"update image_generation_jobs set attempts = 0 where id = '{job}'",
+            // Its one change to a job is to fail it: a finished job cannot be revived.
+            $"update image_generation_jobs set status = 'processing' where id = '{job}'",
+        };
+        foreach (var write in asRequest)
+        {
+            var error = await FailureAsAsync("storymedia_api", alice, write);
+            Assert.True(error == Denied, $"The request role ran '{write}': {error ?? "allowed"}");
+        }
+        foreach (var write in asRequest[..2])
+        {
+            var error = await FailureAsAsync("storymedia_worker", null, write);
+            Assert.True(error == Denied, $"The worker role ran '{write}': {error ?? "allowed"}");
+        }
+    }
+
+    [Fact]
+    public async Task A_worker_renders_nothing_of_a_story_that_does_not_belong_to_the_jobs_user()
+    {
+        var mallory = Guid.NewGuid();
+        var story = deployment.AlicesStory;
+        var forged = Guid.NewGuid();
+        // Only the tables' owner can still write such a row; the worker must not trust it either.
+        await deployment.Project.ExecuteAsAdminAsync(
+            $"insert into image_generation_jobs (id, story_id, user_id, status) values ('{forged}', '{story.Id}', '{mallory}', 'processing')");
+
+        var state = $"select status || ':' || coalesce(error, '') from image_generation_jobs where id = '{forged}'";
+        await Eventually.TrueAsync(async () => !(await ScalarAsync(deployment.Project.AdminConnectionString, state)).StartsWith("processing", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
+        var job = await ScalarAsync(deployment.Project.AdminConnectionString, state);
+
+        Assert.Equal("failed:The story no longer exists.", job);
+        Assert.Equal("0", await ScalarAsync(deployment.Project.AdminConnectionString, $"select count(*) from image_generation_job_scenes where job_id = '{forged}'"));
+        using var alice = deployment.Service.Client(deployment.Alice);
+        Assert.Equal(story.Scenes, (await alice.GetStoryAsync(story.Id)).Scenes);
+    }
+
+    [Fact]
+    public async Task Every_table_in_the_exposed_schema_has_row_level_security_policies_for_named_roles_and_no_writes_for_the_api_roles()
+    {
+        var admin = deployment.Project.AdminConnectionString;
+
+        Assert.Empty(await ColumnAsync(admin, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind in ('r', 'p') and not relrowsecurity"));
+        Assert.Empty(await ColumnAsync(admin, "select tablename || ': ' || policyname from pg_policies where schemaname = 'public' and 'public' = any(roles)"));
+        Assert.Empty(await ColumnAsync(admin, """
+            select c.relname || ' ' || r.rolname || ' ' || p.privilege
+              from pg_class c
+              cross join (values ('anon'), ('authenticated')) r(rolname)
+              cross join (values ('select'), ('insert'), ('update'), ('delete'), ('truncate'), ('references'), ('trigger')) p(privilege)
+             where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm')
+               and not (r.rolname = 'authenticated' and p.privilege = 'select' and c.relname <> 'schema_migrations')
+               and (has_table_privilege(r.rolname, c.oid, p.privilege)
+                    or (p.privilege in ('select', 'insert', 'update', 'references') and has_any_column_privilege(r.rolname, c.oid, p.privilege)))
+            """));
+    }
+
+    [Theory]
+    [InlineData("Database:RequestRole", "authenticated")]
+    [InlineData("Database:RequestRole", "anon")]
+    [InlineData("Database:WorkerRole", "service_role")]
+    public async Task The_service_refuses_to_run_as_a_role_of_the_public_api(string setting, string role)
+    {
+        var refused = await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            ServiceInstance.StartAsync(deployment.Project.Backend, new Dictionary<string, string?> { [setting] = role }));
+
+        Assert.Contains($"{setting} must not be '{role}'", refused.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<List<string>> TablesInPublicAsync() =>
+        await ColumnAsync(deployment.Project.AdminConnectionString, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1");
+
+    private static string FirstColumn(string table) => table == "schema_migrations" ? "version" : table.EndsWith("_scenes", StringComparison.Ordinal) || table == "job_trace_parents" ? "job_id" : "id";
+
+    /// <summary>Runs one statement through the public API's role; null when it was allowed, else the SQL state.</summary>
+    private async Task<string?> FailureAsAsync(string role, Guid? user, string sql)
+    {
+        var (connection, transaction) = await AsAsync(role, user);
+        await using (connection)
+        await using (transaction)
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand(sql, connection, transaction);
+                await command.ExecuteNonQueryAsync();
+                return null;
+            }
+            catch (PostgresException ex)
+            {
+                return ex.SqlState;
+            }
+        }
+    }
+
+    private async Task<int> RowsAsAsync(string role, Guid user, string sql)
+    {
+        var (connection, transaction) = await AsAsync(role, user);
+        await using (connection)
+        await using (transaction)
+        {
+            await using var command = new NpgsqlCommand(sql, connection, transaction);
+            await using var reader = await command.ExecuteReaderAsync();
+            var rows = 0;
+            while (await reader.ReadAsync())
+            {
+                rows++;
+            }
+            return rows;
+        }
+    }
+
+    /// <summary>The public API's roles as PostgREST uses them, or the service's own roles with a user's claims.</summary>
+    private Task<(NpgsqlConnection, NpgsqlTransaction)> AsAsync(string role, Guid? user) => deployment.Project.AsPublicApiAsync(role, user);
+
+    private static async Task<string> ScalarAsync(string connectionString, string sql) =>
+        (await ColumnAsync(connectionString, sql)).SingleOrDefault() ?? "";
+
+    private static async Task<List<string>> ColumnAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var values = new List<string>();
+        while (await reader.ReadAsync())
+        {
+            values.Add(Convert.ToString(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture)!);
+        }
+        return values;
+    }
+}

@@ -34,7 +34,7 @@ public static class ServerCommands
 
     public static RootCommand Build()
     {
-        var root = new RootCommand("StoryMedia: image and video generation jobs for stories. Without a command, runs the server.");
+        var root = new RootCommand("StoryMedia: media generation jobs for stories. Without a command, runs the server.");
 
         var migrate = new Command("migrate", "Applies pending database migrations and exits.");
         migrate.SetAction((_, ct) => WithServicesAsync(async services =>

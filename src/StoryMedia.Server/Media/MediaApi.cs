@@ -9,7 +9,7 @@ public static class MediaApi
     {
         routes.MapGet("/media/{key}", Get)
             .WithName("GetMedia")
-            .WithSummary("A generated image or video, by its unguessable key.")
+            .WithSummary("A file a job made, by its unguessable key.")
             .AllowAnonymous();
         return routes;
     }

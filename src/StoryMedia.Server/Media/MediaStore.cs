@@ -8,7 +8,7 @@ namespace StoryMedia.Media;
 
 public sealed class MediaOptions : IExplainedOptions
 {
-    /// <summary>Where images and videos are kept; relative paths are under the content root.</summary>
+    /// <summary>Where the files jobs make are kept; relative paths are under the content root.</summary>
     public string Path { get; set; } = "data/media";
 
     /// <summary>How often files nothing refers to any more are deleted; zero turns the sweep off.</summary>

@@ -27,7 +27,12 @@ create index if not exists idx_note_generation_jobs_story_id on note_generation_
 create unique index if not exists one_processing_note_job_per_story
   on note_generation_jobs (story_id) where status = 'processing';
 
-create table ialter table note_generation_jobs enable row level security;
+create table if not exists story_notes (
+  story_id uuid primary key references stories (id) on delete cascade,
+  note_key text not null
+);
+
+alter table note_generation_jobs enable row level security;
 alter table story_notes enable row level security;
 
 grant select, insert on note_generation_jobs to storymedia_api;

@@ -46,7 +46,8 @@ public static class StoryApi
     public static RouteGroupBuilder MapStories(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/stories").RequireAuthorization().WithTags("Stories");
-        group.MapPost("", CreateAsync).WithName("CreateStory").WithSummary("Creates a story from a title, a style and its scenes.");
+        group.MapPost("", CreateAsync).WithName("CreateStory").WithSummary("Creates a story from a title, a style and its scenes.")
+            .RequireRateLimiting(RateLimits.StoryWrites);
         group.MapGet("", ListAsync).WithName("ListStories")
             .WithSummary("A page of the user's stories, newest first: each with its scene count and cover image.")
             .WithDescription($"At most `limit` stories ({DefaultPageSize} unless given, at most {MaxPageSize}). When there are more, " +
@@ -55,6 +56,7 @@ public static class StoryApi
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("{id:guid}/scenes", EditScenesAsync).WithName("EditScenes")
             .WithSummary("Sets the text and order of the story's scenes: its scenes' ids in their new order, each with its text. Images stay with their scenes.")
+            .RequireRateLimiting(RateLimits.StoryWrites)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return group;

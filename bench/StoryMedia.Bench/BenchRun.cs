@@ -284,6 +284,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             // The bench is one user hammering the guard on purpose; per-user rate limits would measure themselves.
             ["RateLimits__StartsPerWindow"] = "1000000",
             ["RateLimits__ClearsPerWindow"] = "1000000",
+            ["RateLimits__StoryWritesPerWindow"] = "1000000",
             ["RateLimits__EventStreamsPerUser"] = "1000000",
         };
         foreach (var (key, value) in extra ?? new Dictionary<string, string>())

@@ -115,10 +115,11 @@ public static class StoryMediaApp
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        // Every API route can answer 401 without a valid token and 503 while the database is away.
+        // Every API route can answer 401 without a valid token and 503 while the database is away, and refuses NUL in any text.
         foreach (var api in new[] { app.MapStories(), app.MapJobs(JobRoutes.Image), app.MapJobs(JobRoutes.Video) })
         {
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            api.RefuseNulCharacters();
         }
         app.MapMedia();
         app.MapPageConfig();

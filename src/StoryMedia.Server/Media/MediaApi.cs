@@ -20,8 +20,9 @@ public static class MediaApi
         {
             return TypedResults.NotFound();
         }
-        // A key names one file forever, so it can be cached for good.
-        http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        // A key names one file forever, so it can be cached for good; but only by the viewer's browser, never by a
+        // shared cache, as the file is the user's own and the key its only protection.
+        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
         http.Response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
         return TypedResults.PhysicalFile(path, contentType, enableRangeProcessing: true);
     }

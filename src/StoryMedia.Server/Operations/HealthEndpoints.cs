@@ -30,15 +30,21 @@ public static class HealthEndpoints
         return routes;
     }
 
-    /// <summary>Each check's status and, when it fails, why; never exception details.</summary>
+    /// <summary>
+    /// The overall status (and the status code says it too). Each check's status and why it fails only in Development:
+    /// the routes are anonymous, and a failing check's description names hosts and paths. Elsewhere the log has it.
+    /// </summary>
     private static Task WriteAsync(HttpContext http, HealthReport report)
     {
         http.Response.ContentType = "application/json";
-        return http.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }));
+        var status = report.Status.ToString();
+        return http.Response.WriteAsync(http.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment()
+            ? JsonSerializer.Serialize(new
+            {
+                status,
+                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            })
+            : JsonSerializer.Serialize(new { status }));
     }
 }
 

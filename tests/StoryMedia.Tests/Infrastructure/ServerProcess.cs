@@ -144,6 +144,7 @@ public sealed class ServerProcess : IAsyncDisposable
             // Tests make bursts no user would, as in ServiceInstance.
             ["RateLimits__StartsPerWindow"] = "1000000",
             ["RateLimits__ClearsPerWindow"] = "1000000",
+            ["RateLimits__StoryWritesPerWindow"] = "1000000",
             ["RateLimits__EventStreamsPerUser"] = "1000000",
             ["Logging__LogLevel__Default"] = "Information",
             ["Logging__LogLevel__Microsoft.AspNetCore"] = "Warning",

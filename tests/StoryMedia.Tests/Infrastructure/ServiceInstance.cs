@@ -54,6 +54,7 @@ public sealed class ServiceInstance : IAsyncDisposable
             // Tests make bursts no user would; the rate limit tests set their own small limits.
             ["RateLimits:StartsPerWindow"] = "1000000",
             ["RateLimits:ClearsPerWindow"] = "1000000",
+            ["RateLimits:StoryWritesPerWindow"] = "1000000",
             ["RateLimits:EventStreamsPerUser"] = "1000000",
         });
         if (settings is not null)

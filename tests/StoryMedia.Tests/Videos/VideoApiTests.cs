@@ -112,6 +112,23 @@ public sealed class VideoApiTests
         Assert.Empty((await client.GetFromJsonAsync<JobView[]>($"/api/video_jobs?story_id={story.Id}", Api.Json))!);
     }
 
+    [Fact]
+    public async Task A_failing_ffmpeg_fails_the_job_without_its_output_or_the_server_s_paths_which_go_to_the_log()
+    {
+        var media = TempDirectory.Create("media");
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), Settings(media));
+        using var client = service.Client(user);
+        var story = await IllustratedStoryAsync(client, scenes: 2);
+        // A scene image emptied: ffmpeg exits non-zero, its error output naming the file's full path.
+        await File.WriteAllBytesAsync(Path.Combine(media, Path.GetFileName(story.Scenes[1].ImageUrl!)), []);
+
+        var done = await WaitForVideoJobAsync(client, (await StartVideoAsync(client, story.Id)).Id, j => j.Status != JobStatus.Processing);
+
+        Assert.Equal(JobStatus.Failed, done.Status);
+        Assert.Matches(@"^The video could not be rendered: ffmpeg failed \(exit code \d+\)\.$", done.Error);
+        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("ffmpeg exited with code", StringComparison.Ordinal) && line.Contains(media, StringComparison.Ordinal));
+    }
+
     private static async Task<StoryView> IllustratedStoryAsync(HttpClient client, int scenes)
     {
         var story = await client.CreateStoryAsync(scenes);

@@ -91,7 +91,11 @@ public sealed class S3MediaStore : MediaStore, IDisposable
         {
             await CallAsync("refused the write", ct => client.PutObjectAsync(new PutObjectRequest
             {
-                BucketName = settings.Bucket, Key = prefix + key, FilePath = path, ContentType = contentType, UseChunkEncoding = false,
+                BucketName = settings.Bucket,
+                Key = prefix + key,
+                FilePath = path,
+                ContentType = contentType,
+                UseChunkEncoding = false,
             }, ct), cancellationToken);
             return;
         }
@@ -108,7 +112,9 @@ public sealed class S3MediaStore : MediaStore, IDisposable
         var content = new S3ObjectStream(length, (from, ct) => CallAsync("did not send the file", async token =>
             (Stream)(await client.GetObjectAsync(new GetObjectRequest
             {
-                BucketName = settings.Bucket, Key = prefix + key, ByteRange = new ByteRange(from, length - 1),
+                BucketName = settings.Bucket,
+                Key = prefix + key,
+                ByteRange = new ByteRange(from, length - 1),
             }, token)).ResponseStream, ct));
         return new MediaFile(content, contentType, length, UtcOf(head.LastModified));
     }
@@ -141,7 +147,9 @@ public sealed class S3MediaStore : MediaStore, IDisposable
         {
             var page = await CallAsync("could not be listed", ct => client.ListObjectsV2Async(new ListObjectsV2Request
             {
-                BucketName = settings.Bucket, Prefix = prefix, ContinuationToken = next,
+                BucketName = settings.Bucket,
+                Prefix = prefix,
+                ContinuationToken = next,
             }, ct), cancellationToken);
             foreach (var item in page.S3Objects ?? [])
             {
@@ -163,7 +171,10 @@ public sealed class S3MediaStore : MediaStore, IDisposable
         {
             await client.PutObjectAsync(new PutObjectRequest
             {
-                BucketName = settings.Bucket, Key = probe, ContentBody = "", UseChunkEncoding = false,
+                BucketName = settings.Bucket,
+                Key = probe,
+                ContentBody = "",
+                UseChunkEncoding = false,
             }, cancellationToken);
             await client.DeleteObjectAsync(settings.Bucket, probe, cancellationToken);
             return $"The media store ({Location}) is writable.";
@@ -180,7 +191,9 @@ public sealed class S3MediaStore : MediaStore, IDisposable
     {
         var upload = await CallAsync("refused the upload", ct => client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest
         {
-            BucketName = settings.Bucket, Key = objectKey, ContentType = contentType,
+            BucketName = settings.Bucket,
+            Key = objectKey,
+            ContentType = contentType,
         }, ct), cancellationToken);
         try
         {
@@ -203,7 +216,10 @@ public sealed class S3MediaStore : MediaStore, IDisposable
             }
             await CallAsync("refused to complete the upload", ct => client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
             {
-                BucketName = settings.Bucket, Key = objectKey, UploadId = upload.UploadId, PartETags = parts,
+                BucketName = settings.Bucket,
+                Key = objectKey,
+                UploadId = upload.UploadId,
+                PartETags = parts,
             }, ct), cancellationToken);
         }
         catch

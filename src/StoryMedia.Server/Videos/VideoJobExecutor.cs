@@ -29,7 +29,8 @@ public sealed class VideoJobExecutor(JobStore jobs, MediaStore media, FfmpegProc
         {
             throw new JobFailedException("The story has no scenes to make a video of.");
         }
-        var work = Directory.CreateTempSubdirectory("storymedia-video-");
+        var work = Directory.CreateDirectory(Path.Combine(
+            options.Value.WorkPath is { Length: > 0 } root ? Path.GetFullPath(root) : Path.GetTempPath(), $"storymedia-video-{job.Id:N}-{Guid.NewGuid():N}"));
         try
         {
             var images = new List<string>();

@@ -41,17 +41,17 @@ public class BrowserFixture : IAsyncLifetime
         }
         Assertions.SetDefaultExpectTimeout(30_000);
         var settings = new Dictionary<string, string?>(await MoreSettingsAsync())
-            {
-                ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString(),
-                ["Video:Width"] = "160",
-                ["Video:Height"] = "90",
-                ["Video:FrameRate"] = "10",
-                ["Video:SecondsPerScene"] = SecondsPerScene.ToString(CultureInfo.InvariantCulture),
-                ["Video:CrossfadeSeconds"] = "0.2",
-                ["Video:Preset"] = "ultrafast",
-                // A test embeds the page in a host app's page; the default frame-ancestors 'none' would forbid that.
-                ["Security:FrameAncestors"] = "http://127.0.0.1:*",
-            };
+        {
+            ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString(),
+            ["Video:Width"] = "160",
+            ["Video:Height"] = "90",
+            ["Video:FrameRate"] = "10",
+            ["Video:SecondsPerScene"] = SecondsPerScene.ToString(CultureInfo.InvariantCulture),
+            ["Video:CrossfadeSeconds"] = "0.2",
+            ["Video:Preset"] = "ultrafast",
+            // A test embeds the page in a host app's page; the default frame-ancestors 'none' would forbid that.
+            ["Security:FrameAncestors"] = "http://127.0.0.1:*",
+        };
         instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings, environment: "Development");
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new()

@@ -59,7 +59,9 @@ public sealed class S3Server : IAsyncLifetime
     /// <summary>A client of its own, to look at the bucket as the service cannot.</summary>
     public AmazonS3Client Client() => new(new BasicAWSCredentials(AccessKey, SecretKey), new AmazonS3Config
     {
-        ServiceURL = ServiceUrl, ForcePathStyle = true, AuthenticationRegion = "us-east-1",
+        ServiceURL = ServiceUrl,
+        ForcePathStyle = true,
+        AuthenticationRegion = "us-east-1",
     });
 
     public async Task StartAsync()

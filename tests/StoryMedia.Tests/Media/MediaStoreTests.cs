@@ -20,8 +20,14 @@ public sealed class MediaStoreTests(S3Server s3) : IClassFixture<S3Server>
         var settings = s3.Settings();
         options.S3 = new S3MediaOptions
         {
-            ServiceUrl = s3.ServiceUrl, Bucket = S3Server.Bucket, AccessKey = S3Server.AccessKey, SecretKey = S3Server.SecretKey,
-            ForcePathStyle = true, Prefix = settings["Media:S3:Prefix"]!, PartSize = 5L << 20, RetryDelay = TimeSpan.FromMilliseconds(100),
+            ServiceUrl = s3.ServiceUrl,
+            Bucket = S3Server.Bucket,
+            AccessKey = S3Server.AccessKey,
+            SecretKey = S3Server.SecretKey,
+            ForcePathStyle = true,
+            Prefix = settings["Media:S3:Prefix"]!,
+            PartSize = 5L << 20,
+            RetryDelay = TimeSpan.FromMilliseconds(100),
         };
         return kind == MediaStoreKinds.S3
             ? new S3MediaStore(Options.Create(options), NullLogger<S3MediaStore>.Instance)
@@ -96,8 +102,13 @@ public sealed class MediaStoreTests(S3Server s3) : IClassFixture<S3Server>
         {
             S3 = new S3MediaOptions
             {
-                ServiceUrl = "http://127.0.0.1:1", Bucket = "nowhere", AccessKey = "AKIDEXAMPLE", SecretKey = "do-not-print-me",
-                ForcePathStyle = true, MaxRetries = 2, RetryDelay = TimeSpan.FromMilliseconds(50),
+                ServiceUrl = "http://127.0.0.1:1",
+                Bucket = "nowhere",
+                AccessKey = "AKIDEXAMPLE",
+                SecretKey = "do-not-print-me",
+                ForcePathStyle = true,
+                MaxRetries = 2,
+                RetryDelay = TimeSpan.FromMilliseconds(50),
             },
         };
         using var store = new S3MediaStore(Options.Create(options), NullLogger<S3MediaStore>.Instance);

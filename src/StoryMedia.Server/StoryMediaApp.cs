@@ -79,12 +79,7 @@ public static class StoryMediaApp
         services.AddOptions<HostOptions>().Configure<IOptions<JobOptions>>((host, jobs) =>
             host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (jobs.Value.ShutdownGrace + TimeSpan.FromSeconds(10)).Ticks)));
 
-        services.AddOptions<MediaOptions>().Bind(configuration.GetSection("Media"))
-            .Validate(o => o.SweepInterval >= TimeSpan.Zero && o.SweepMinAge >= TimeSpan.Zero, "Media:SweepInterval and Media:SweepMinAge must not be negative.")
-            .ValidateOnStart();
-        services.AddSingleton<MediaStore>();
-        services.AddSingleton<MediaSweeper>();
-        services.AddHostedService<MediaSweepService>();
+        services.AddMediaStore(configuration);
         services.AddImageProviders(configuration);
         services.AddSingleton<IJobExecutor, ImageJobExecutor>();
         services.AddVideoJobs(configuration);

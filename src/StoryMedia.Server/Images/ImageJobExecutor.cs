@@ -69,24 +69,11 @@ public sealed class ImageJobExecutor(
         {
             return await media.SaveAsync(image.Bytes, image.ContentType, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (StorageFailures.Is(ex))
         {
             throw new JobFailedException(
-                $"Could not store the image of scene {position}: the media storage refused the write ({WhyNotStored(ex)}). " +
+                $"Could not store the image of scene {position}: the media storage refused the write ({StorageFailures.Describe(ex)}). " +
                 "The story keeps its current images; try again once the storage is writable and has space.", ex);
         }
     }
-
-    /// <summary>
-    /// The kind of storage failure, in words. Never the exception's message: it names the server's paths, and the
-    /// job's error is shown to the user (the log has the whole exception).
-    /// </summary>
-    private static string WhyNotStored(Exception ex) => ex switch
-    {
-        UnauthorizedAccessException => "permission denied",
-        // ENOSPC on Linux (the errno is the HResult there); ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
-        IOException { HResult: 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027) } => "no space left on the device",
-        DirectoryNotFoundException => "its directory is missing",
-        _ => "an input/output error",
-    };
 }

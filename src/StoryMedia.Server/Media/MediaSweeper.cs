@@ -9,7 +9,8 @@ public sealed record SweepResult(int Deleted, long DeletedBytes, int Kept);
 /// <summary>
 /// Deletes media files that nothing can show or use any more: the images of jobs that were cleared or failed,
 /// images and videos replaced by a later job once no running job uses them, and temporary files a crash left.
-/// Only the store's own files older than <see cref="MediaOptions.SweepMinAge"/> are looked at.
+/// It lists the store, a directory or a bucket alike. Only the store's own files older than
+/// <see cref="MediaOptions.SweepMinAge"/> are looked at.
 /// </summary>
 public sealed class MediaSweeper(Database database, MediaStore media, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweeper> logger)
 {
@@ -29,13 +30,18 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
 
     public async Task<SweepResult> SweepAsync(bool dryRun, CancellationToken cancellationToken)
     {
-        var cutOff = (time.GetUtcNow() - options.Value.SweepMinAge).UtcDateTime;
+        var cutOff = time.GetUtcNow() - options.Value.SweepMinAge;
         // Files are listed before the references are read. A key gains a reference only when a worker records a
         // file it has just written (younger than the cut-off) or when one already referenced is copied (a video's
         // snapshot, a completion publishing its job's images), so an old file unreferenced now stays unreferenced.
-        var candidates = new DirectoryInfo(media.Root).EnumerateFiles()
-            .Where(file => MediaStore.IsOwnFile(file.Name) && file.LastWriteTimeUtc < cutOff)
-            .ToList();
+        var candidates = new List<StoredFile>();
+        await foreach (var file in media.ListAsync(cancellationToken))
+        {
+            if (MediaStore.IsOwnFile(file.Name) && file.LastModified < cutOff)
+            {
+                candidates.Add(file);
+            }
+        }
         if (candidates.Count == 0)
         {
             return new SweepResult(0, 0, 0);
@@ -46,12 +52,11 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
         var bytes = 0L;
         foreach (var file in garbage)
         {
-            var length = file.Length;
             if (!dryRun)
             {
                 try
                 {
-                    file.Delete();
+                    await media.DeleteAsync(file.Name, cancellationToken);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -60,7 +65,7 @@ public sealed class MediaSweeper(Database database, MediaStore media, IOptions<M
                 }
             }
             deleted++;
-            bytes += length;
+            bytes += file.Length;
         }
         var result = new SweepResult(deleted, bytes, candidates.Count - garbage.Count);
         logger.LogInformation("Media sweep{DryRun}: {Deleted} unreferenced files ({Bytes} bytes) deleted, {Kept} older files still in use",

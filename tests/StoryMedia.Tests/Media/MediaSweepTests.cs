@@ -23,7 +23,7 @@ public sealed class MediaSweepTests
 
     private MediaSweeper Sweeper(Stores stores) => new(
         stores.Database,
-        new MediaStore(Options.Create(new MediaOptions { Path = root }), new HostingEnvironment { ContentRootPath = root }),
+        new FileMediaStore(Options.Create(new MediaOptions { Path = root }), new HostingEnvironment { ContentRootPath = root }),
         Options.Create(new MediaOptions { Path = root, SweepMinAge = TimeSpan.FromHours(1) }),
         TimeProvider.System,
         NullLogger<MediaSweeper>.Instance);

@@ -25,7 +25,7 @@ public sealed class StorageFaultTests
         var before = await client.GetStoryAsync(story.Id);
 
         // Root ignores permissions, so the directory is replaced by a file: every write under it fails.
-        var root = instance.Get<MediaStore>().Root;
+        var root = instance.Get<FileMediaStore>().Root;
         Directory.Delete(root, recursive: true);
         await File.WriteAllTextAsync(root, "not a directory");
         var failed = await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id)).Id);

@@ -15,9 +15,10 @@ public sealed class VideoApiTests
 {
     private readonly Guid user = Guid.NewGuid();
 
-    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null, int width = 160) => new()
+    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null, int width = 160, string? work = null) => new()
     {
         ["Media:Path"] = media,
+        ["Video:WorkPath"] = work,
         ["Video:Width"] = width.ToString(CultureInfo.InvariantCulture),
         ["Video:Height"] = (width * 9 / 16).ToString(CultureInfo.InvariantCulture),
         ["Video:FrameRate"] = "25",
@@ -66,17 +67,18 @@ public sealed class VideoApiTests
             previous = (await first.GetStoryAsync(story.Id)).VideoUrl!;
         }
         // Twenty minutes of 640x360 video take minutes to render: ffmpeg is certainly still at work when the job is cleared.
-        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 600, width: 640));
+        var work = TempDirectory.Create("video-work");
+        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 600, width: 640, work: work));
         using var client = slow.Client(user);
         var job = await StartVideoAsync(client, story.Id);
         await WaitForVideoJobAsync(client, job.Id, j => j.Progress > 0 || j.Status != JobStatus.Processing, TimeSpan.FromSeconds(60));
-        var ffmpeg = Assert.Single(FfmpegProcessesWritingTo(media));
+        var ffmpeg = Assert.Single(FfmpegProcessesWritingTo(work));
 
         using var clear = await client.PostAsJsonAsync("/api/clear_video_job", new { story_id = story.Id }, Api.Json);
         Assert.Equal(HttpStatusCode.OK, clear.StatusCode);
 
         await WaitUntilAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), $"ffmpeg {ffmpeg} is still running after the clear", TimeSpan.FromSeconds(10));
-        await WaitUntilAsync(() => Directory.GetFiles(media, "*.tmp").Length == 0, "the cleared job's temporary file is still there");
+        await WaitUntilAsync(() => Directory.GetFileSystemEntries(work).Length == 0, "the cleared job's working directory is still there");
         var cleared = await GetVideoJobAsync(client, job.Id);
         Assert.Equal((JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Status, cleared.Error));
         Assert.Equal(previous, (await client.GetStoryAsync(story.Id)).VideoUrl);

@@ -57,8 +57,8 @@ public sealed class S3OutageTests(S3Server s3) : IClassFixture<S3Server>
             using (var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative)))
             {
                 Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
-                var media = (await ready.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("media");
-                Assert.StartsWith("The media store (bucket storymedia at", media.GetProperty("description").GetString(), StringComparison.Ordinal);
+                // Outside Development the answer is the status alone; the log says which check failed and why.
+                Assert.Contains(TestLog.Provider.Lines, line => line.Contains("Health check media", StringComparison.Ordinal) && line.Contains("The media store (bucket storymedia at", StringComparison.Ordinal));
             }
         }
         finally

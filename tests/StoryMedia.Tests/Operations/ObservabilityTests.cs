@@ -36,7 +36,7 @@ public sealed class ObservabilityTests
         await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), environment: "Development");
         using var client = instance.Client();
         var healthy = await client.GetFromJsonAsync<JsonElement>("/health/ready");
-        var root = instance.Get<StoryMedia.Media.MediaStore>().Root;
+        var root = instance.Get<StoryMedia.Media.FileMediaStore>().Root;
         Directory.Delete(root, recursive: true);
         await File.WriteAllTextAsync(root, "not a directory");
 

@@ -118,17 +118,18 @@ public sealed class VideoApiTests
     public async Task A_failing_ffmpeg_fails_the_job_without_its_output_or_the_server_s_paths_which_go_to_the_log()
     {
         var media = TempDirectory.Create("media");
-        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), Settings(media));
+        var work = TempDirectory.Create("video-work");
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), Settings(media, work: work));
         using var client = service.Client(user);
         var story = await IllustratedStoryAsync(client, scenes: 2);
-        // A scene image emptied: ffmpeg exits non-zero, its error output naming the file's full path.
+        // A scene image emptied: ffmpeg exits non-zero, its error output naming the full path of the worker's copy.
         await File.WriteAllBytesAsync(Path.Combine(media, Path.GetFileName(story.Scenes[1].ImageUrl!)), []);
 
         var done = await WaitForVideoJobAsync(client, (await StartVideoAsync(client, story.Id)).Id, j => j.Status != JobStatus.Processing);
 
         Assert.Equal(JobStatus.Failed, done.Status);
         Assert.Matches(@"^The video could not be rendered: ffmpeg failed \(exit code \d+\)\.$", done.Error);
-        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("ffmpeg exited with code", StringComparison.Ordinal) && line.Contains(media, StringComparison.Ordinal));
+        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("ffmpeg exited with code", StringComparison.Ordinal) && line.Contains(work, StringComparison.Ordinal));
     }
 
     private static async Task<StoryView> IllustratedStoryAsync(HttpClient client, int scenes)

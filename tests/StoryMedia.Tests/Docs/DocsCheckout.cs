@@ -15,7 +15,7 @@ public sealed class DocsCheckout : IAsyncLifetime
     /// <summary>Where `dotnet run` listens with the launch profile (src/StoryMedia.Server/Properties/launchSettings.json), as the README says.</summary>
     public static readonly Uri DevelopmentAddress = new("http://localhost:5080");
 
-    private static readonly string[] Skipped = ["bin", "obj", "data", "TestResults", "node_modules"];
+    private static readonly string[] Skipped = ["bin", "obj", "data"];
 
     private FileStream? portLock;
 
@@ -32,9 +32,10 @@ public sealed class DocsCheckout : IAsyncLifetime
     }
 
     /// <summary>Starts a documented block that ends in a server, in the copy, and waits until <paramref name="health"/> answers.</summary>
-    public async Task<ShellScript> StartServerAsync(string block, Uri health, IReadOnlyDictionary<string, string?>? environment = null)
+    public async Task<ShellScript> StartServerAsync(string block, Uri health)
     {
-        var script = ShellScript.Start(block, Root, environment);
+        await WaitUntilNothingListensAsync(health.Port);
+        var script = ShellScript.Start(block, Root);
         try
         {
             // The first start builds the copy (Debug) from scratch.
@@ -82,7 +83,7 @@ public sealed class DocsCheckout : IAsyncLifetime
             try
             {
                 var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-                if (IsListening(IPAddress.Loopback) || IsListening(IPAddress.IPv6Loopback))
+                if (IsListening(IPAddress.Loopback, DevelopmentAddress.Port) || IsListening(IPAddress.IPv6Loopback, DevelopmentAddress.Port))
                 {
                     held.Dispose();
                     throw new InvalidOperationException(
@@ -97,12 +98,23 @@ public sealed class DocsCheckout : IAsyncLifetime
         }
     }
 
-    private static bool IsListening(IPAddress address)
+    /// <summary>The previous test's server, killed with its script, may take a moment to let go of the port; it must not answer for the next.</summary>
+    private static async Task WaitUntilNothingListensAsync(int port)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (IsListening(IPAddress.Loopback, port) || IsListening(IPAddress.IPv6Loopback, port))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Port {port} is still in use 30 s after the previous server was stopped.");
+            await Task.Delay(100);
+        }
+    }
+
+    private static bool IsListening(IPAddress address, int port)
     {
         using var client = new TcpClient(address.AddressFamily);
         try
         {
-            client.Connect(address, DevelopmentAddress.Port);
+            client.Connect(address, port);
             return true;
         }
         catch (SocketException)

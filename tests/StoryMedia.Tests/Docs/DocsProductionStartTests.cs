@@ -31,12 +31,14 @@ public sealed class DocsProductionStartTests(DocsCheckout checkout)
         signedIn.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.For(Guid.NewGuid()));
         using var stories = await signedIn.GetAsync(new Uri("/api/stories", UriKind.Relative));
 
+        // The line is written before the server listens; the console logger may print it a moment later.
+        const string StartLine = "StoryMedia starts in the Production environment; development tokens: off";
+        await Eventually.TrueAsync(() => server.Output.Contains(StartLine, StringComparison.Ordinal), TimeSpan.FromSeconds(5));
         var output = server.Output;
         Assert.Equal(HttpStatusCode.NotFound, postToken.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, getToken.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, scalar.StatusCode);
         Assert.Equal(HttpStatusCode.OK, stories.StatusCode);
-        Assert.Contains("StoryMedia starts in the Production environment; development tokens: off", output, StringComparison.Ordinal);
         // The migrate command ran first and applied the migrations; no launch profile was applied to either command.
         Assert.Contains("Applied 0001_", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Using launch settings", output, StringComparison.Ordinal);

@@ -65,7 +65,10 @@ public sealed class ShellScript : IAsyncDisposable
         return new ShellScript(process, output);
     }
 
-    /// <summary>Waits for the script to end and returns its exit code; fails the test, with the output, after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits for the script to end and its output to be read to the end, and returns its exit code; fails the test, with the
+    /// output, after <paramref name="timeout"/>.
+    /// </summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
         using var cancel = new CancellationTokenSource(timeout);
@@ -77,8 +80,6 @@ public sealed class ShellScript : IAsyncDisposable
         {
             Assert.Fail($"The script did not end within {timeout}. Its output:{Environment.NewLine}{Output}");
         }
-        // The redirected output is complete only once the process's streams are drained.
-        process.WaitForExit();
         return process.ExitCode;
     }
 

@@ -15,6 +15,10 @@ pg_bindir=$(pg_config --bindir 2>/dev/null || true)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
 command -v npm >/dev/null || missing+=(nodejs npm)
+# The docs' commands, which tests run as written, use these.
+for tool in curl jq bc; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
 for package in fonts-dejavu-core libfontconfig1; do
     [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == 'install ok installed' ]] || missing+=("$package")
 done

@@ -120,11 +120,17 @@ public static class StoryMediaApp
         app.MapPageConfig();
         app.MapStoryMediaHealth();
         app.MapOpenApi();
-        if (app.Environment.IsDevelopment())
+        // Development alone is not enough: `dotnet run`'s launch profile makes any instance Development, even one
+        // configured with a Supabase project's secret. Only the generated development key mints tokens.
+        var developmentTokens = app.Services.GetRequiredService<JwtSigningKey>().IsDevelopmentKey;
+        if (developmentTokens)
         {
             app.MapDevTokens();
             app.MapScalarApiReference();
         }
+        app.Logger.LogInformation(
+            "StoryMedia starts in the {Environment} environment; development tokens: {DevelopmentTokens}",
+            app.Environment.EnvironmentName, developmentTokens ? "on" : "off");
         return app;
     }
 

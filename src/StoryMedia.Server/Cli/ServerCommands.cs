@@ -21,8 +21,8 @@ public static class ExitCodes
 }
 
 /// <summary>
-/// The verbs of the server executable: <c>migrate</c>, <c>jobs list|clear --story ID</c>, <c>media sweep</c>, <c>media copy-to-s3</c> and, in Development,
-/// <c>token --user ID</c>. Without a verb the executable runs the server. Configuration comes from
+/// The verbs of the server executable: <c>migrate</c>, <c>jobs list|clear --story ID</c>, <c>media sweep</c>, <c>media copy-to-s3</c> and, in Development
+/// without a configured <c>Auth:JwtSecret</c>, <c>token --user ID</c>. Without a verb the executable runs the server. Configuration comes from
 /// appsettings.json and environment variables, as for the server.
 /// </summary>
 public static class ServerCommands
@@ -58,7 +58,7 @@ public static class ServerCommands
         root.Subcommands.Add(new Command("media", "Looks after the media storage.") { sweep, MediaCommands.Copy() });
 
         var user = new Option<Guid>("--user") { Description = "The user id (UUID) the token is for.", Required = true };
-        var token = new Command("token", "Development only: prints a signed access token for a user, for curl and scripts.") { user };
+        var token = new Command("token", "Development only, without a configured Auth:JwtSecret: prints a token signed with the development key, for curl and scripts.") { user };
         token.SetAction((parse, _) => WithServicesAsync(services =>
         {
             if (!services.GetRequiredService<IHostEnvironment>().IsDevelopment())
@@ -66,7 +66,15 @@ public static class ServerCommands
                 Console.Error.WriteLine("The token command exists only in the Development environment (ASPNETCORE_ENVIRONMENT=Development).");
                 return Task.FromResult(ExitCodes.Usage);
             }
-            var issued = DevTokenApi.Create(services.GetRequiredService<JwtSigningKey>(), parse.GetValue(user), services.GetRequiredService<TimeProvider>().GetUtcNow());
+            var key = services.GetRequiredService<JwtSigningKey>();
+            if (!key.IsDevelopmentKey)
+            {
+                Console.Error.WriteLine(
+                    "The token command refuses while Auth:JwtSecret is configured: it signs only with the generated development key, " +
+                    "never with a project's secret. Unset Auth:JwtSecret (and Auth__JwtSecret) to use it in Development.");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            var issued = DevTokenApi.Create(key, parse.GetValue(user), services.GetRequiredService<TimeProvider>().GetUtcNow());
             Console.WriteLine(issued.AccessToken);
             return Task.FromResult(ExitCodes.Ok);
         }));

@@ -2,7 +2,7 @@
 # Builds Release and runs the benchmark: a throwaway PostgreSQL cluster, the server as real child processes, every
 # scenario beside its baseline; writes docs/benchmarks.md. Takes a few minutes on 2 cores.
 #   ./bench.sh            full run, rewrites docs/benchmarks.md
-#   ./bench.sh --smoke    tiny sizes, checks only that every scenario ends correctly
+#   ./bench.sh --smoke    tiny sizes, checks only that every scenario ends correctly; prints the page, writes no file
 #   ./bench.sh --out FILE writes the page elsewhere
 set -euo pipefail
 cd "$(dirname "$0")"

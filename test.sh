@@ -14,6 +14,11 @@ pg_bindir=$(pg_config --bindir 2>/dev/null || true)
 [[ -n $pg_bindir && -x $pg_bindir/initdb ]] || missing+=(postgresql)
 [[ -x /usr/bin/chromium ]] || missing+=(chromium)
 command -v ffmpeg >/dev/null || missing+=(ffmpeg)
+command -v npm >/dev/null || missing+=(nodejs npm)
+# The docs' commands, which tests run as written, use these.
+for tool in curl jq bc; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
 for package in fonts-dejavu-core libfontconfig1; do
     [[ $(dpkg-query -W -f='${Status}' "$package" 2>/dev/null) == 'install ok installed' ]] || missing+=("$package")
 done
@@ -27,6 +32,14 @@ if (( ${#missing[@]} )); then
     "${as_root[@]}" apt-get update -qq
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# The S3 store's tests run against s3rver (a Node S3 server that checks signatures), installed once into a cache.
+s3rver_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/s3rver-3.7.1
+if [[ ! -x $s3rver_dir/node_modules/.bin/s3rver ]]; then
+    echo "Installing s3rver 3.7.1 into $s3rver_dir"
+    npm install --prefix "$s3rver_dir" --no-audit --no-fund --loglevel=error s3rver@3.7.1 >/dev/null
+fi
+export STORYMEDIA_S3RVER=$s3rver_dir/node_modules/.bin/s3rver
 
 summary() { echo "$passed passed, $failed failed, $skipped skipped"; }
 passed=0 failed=0 skipped=0 broken=0

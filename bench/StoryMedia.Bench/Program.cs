@@ -1,11 +1,14 @@
 using StoryMedia.Bench;
 
 // ./bench.sh runs this in Release and writes docs/benchmarks.md; --smoke runs every scenario with tiny sizes and only
-// checks that each ends correctly (the test suite does that); --out writes the page elsewhere.
+// checks that each ends correctly (the test suite does that), printing the page but writing it only with --out, so
+// that a smoke run never replaces the published figures; --out writes the page elsewhere.
 var smoke = args.Contains("--smoke");
 var outIndex = Array.IndexOf(args, "--out");
 var root = RepositoryRoot();
-var output = outIndex >= 0 && outIndex + 1 < args.Length ? Path.GetFullPath(args[outIndex + 1]) : Path.Combine(root, "docs", "benchmarks.md");
+var output = outIndex >= 0 && outIndex + 1 < args.Length
+    ? Path.GetFullPath(args[outIndex + 1])
+    : smoke ? null : Path.Combine(root, "docs", "benchmarks.md");
 var sizes = smoke ? BenchSizes.Smoke : BenchSizes.Full;
 
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(smoke ? 3 : 20));
@@ -17,11 +20,14 @@ Console.CancelKeyPress += (_, e) =>
 try
 {
     var report = await new BenchRun(root, sizes, Console.Out).RunAsync(smoke ? "./bench.sh --smoke" : "./bench.sh", cancel.Token);
-    Directory.CreateDirectory(Path.GetDirectoryName(output)!);
     var markdown = report.ToMarkdown();
-    await File.WriteAllTextAsync(output, markdown);
     Console.WriteLine(markdown);
-    Console.WriteLine($"Wrote {output}");
+    if (output is not null)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
+        await File.WriteAllTextAsync(output, markdown);
+        Console.WriteLine($"Wrote {output}");
+    }
     return 0;
 }
 catch (BenchFailedException failure)

@@ -82,10 +82,7 @@ public static class StoryMediaApp
         services.AddOptions<HostOptions>().Configure<IOptions<JobOptions>>((host, jobs) =>
             host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (jobs.Value.ShutdownGrace + TimeSpan.FromSeconds(10)).Ticks)));
 
-        services.AddExplainedOptions<MediaOptions>(configuration.GetSection("Media"));
-        services.AddSingleton<MediaStore>();
-        services.AddSingleton<MediaSweeper>();
-        services.AddHostedService<MediaSweepService>();
+        services.AddMediaStore(configuration);
 
         builder.AddStoryMediaAuth();
         services.AddSingleton(HostOrigins.From(configuration));
@@ -113,20 +110,27 @@ public static class StoryMediaApp
         app.UseAuthorization();
         app.UseRateLimiter();
 
-        // Every API route can answer 401 without a valid token and 503 while the database is away.
+        // Every API route can answer 401 without a valid token and 503 while the database is away, and refuses NUL in any text.
         foreach (var api in app.MapJobs().Prepend(app.MapStories()))
         {
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            api.RefuseNulCharacters();
         }
         app.MapMedia();
         app.MapPageConfig();
         app.MapStoryMediaHealth();
         app.MapOpenApi();
-        if (app.Environment.IsDevelopment())
+        // Development alone is not enough: `dotnet run`'s launch profile makes any instance Development, even one
+        // configured with a Supabase project's secret. Only the generated development key mints tokens.
+        var developmentTokens = app.Services.GetRequiredService<JwtSigningKey>().IsDevelopmentKey;
+        if (developmentTokens)
         {
             app.MapDevTokens();
             app.MapScalarApiReference();
         }
+        app.Logger.LogInformation(
+            "StoryMedia starts in the {Environment} environment; development tokens: {DevelopmentTokens}",
+            app.Environment.EnvironmentName, developmentTokens ? "on" : "off");
         return app;
     }
 

@@ -13,8 +13,9 @@ public static class AuthSetup
     public static WebApplicationBuilder AddStoryMediaAuth(this WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection("Auth").Get<AuthOptions>() ?? new AuthOptions();
+        var configured = !string.IsNullOrWhiteSpace(options.JwtSecret);
         var signingKey = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(ResolveSecret(options, builder.Environment)));
-        builder.Services.AddSingleton(new JwtSigningKey(signingKey));
+        builder.Services.AddSingleton(new JwtSigningKey(signingKey, IsDevelopmentKey: !configured));
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(jwt =>
@@ -101,5 +102,9 @@ public static class AuthSetup
     }
 }
 
-/// <summary>The key tokens are checked with, shared with the development token issuer.</summary>
-public sealed record JwtSigningKey(SymmetricSecurityKey Key);
+/// <summary>
+/// The key tokens are checked with. <paramref name="IsDevelopmentKey"/>: the key generated under data/ in Development because
+/// no <c>Auth:JwtSecret</c> is configured. Only then does this service mint tokens (the development route and the
+/// <c>token</c> verb): a token minted with a configured secret, a Supabase project's, would be valid on the project too.
+/// </summary>
+public sealed record JwtSigningKey(SymmetricSecurityKey Key, bool IsDevelopmentKey);

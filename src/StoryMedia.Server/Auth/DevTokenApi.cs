@@ -10,7 +10,10 @@ public sealed record DevTokenRequest(string? UserId);
 
 public sealed record DevTokenResponse(string AccessToken, Guid UserId, DateTimeOffset ExpiresAt);
 
-/// <summary>Development sign-in: a Supabase-shaped token for any user id, so the page and curl work at once. Mapped only in Development.</summary>
+/// <summary>
+/// Development sign-in: a Supabase-shaped token for any user id, so the page and curl work at once. Mapped only where
+/// tokens are signed with the generated development key (<see cref="JwtSigningKey.IsDevelopmentKey"/>).
+/// </summary>
 public static class DevTokenApi
 {
     /// <summary>The user the page signs in as when it names none.</summary>

@@ -3,6 +3,7 @@ using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using StoryMedia.Auth;
 using StoryMedia.Data;
 using StoryMedia.Jobs;
@@ -20,8 +21,8 @@ public static class ExitCodes
 }
 
 /// <summary>
-/// The verbs of the server executable: <c>migrate</c>, <c>jobs list|clear --story ID</c>, <c>media sweep</c> and, in Development,
-/// <c>token --user ID</c>. Without a verb the executable runs the server. Configuration comes from
+/// The verbs of the server executable: <c>migrate</c>, <c>jobs list|clear --story ID</c>, <c>media sweep</c>, <c>media copy-to-s3</c> and, in Development
+/// without a configured <c>Auth:JwtSecret</c>, <c>token --user ID</c>. Without a verb the executable runs the server. Configuration comes from
 /// appsettings.json and environment variables, as for the server.
 /// </summary>
 public static class ServerCommands
@@ -47,17 +48,17 @@ public static class ServerCommands
         root.Subcommands.Add(JobCommands.Build());
 
         var dryRun = new Option<bool>("--dry-run") { Description = "Only count what would be deleted." };
-        var sweep = new Command("sweep", "Deletes media files that no story shows and no running job uses, older than Media:SweepMinAge.") { dryRun };
+        var sweep = new Command("sweep", "Deletes media files that no story shows and no running job uses, older than Media:SweepMinAge, from the configured store.") { dryRun };
         sweep.SetAction((parse, ct) => WithServicesAsync(async services =>
         {
             var result = await services.GetRequiredService<MediaSweeper>().SweepAsync(parse.GetValue(dryRun), ct);
             Console.WriteLine($"{(parse.GetValue(dryRun) ? "Would delete" : "Deleted")} {result.Deleted} unreferenced files ({result.DeletedBytes} bytes); kept {result.Kept} older files still in use.");
             return ExitCodes.Ok;
         }));
-        root.Subcommands.Add(new Command("media", "Looks after the media directory.") { sweep });
+        root.Subcommands.Add(new Command("media", "Looks after the media storage.") { sweep, MediaCommands.Copy() });
 
         var user = new Option<Guid>("--user") { Description = "The user id (UUID) the token is for.", Required = true };
-        var token = new Command("token", "Development only: prints a signed access token for a user, for curl and scripts.") { user };
+        var token = new Command("token", "Development only, without a configured Auth:JwtSecret: prints a token signed with the development key, for curl and scripts.") { user };
         token.SetAction((parse, _) => WithServicesAsync(services =>
         {
             if (!services.GetRequiredService<IHostEnvironment>().IsDevelopment())
@@ -65,7 +66,15 @@ public static class ServerCommands
                 Console.Error.WriteLine("The token command exists only in the Development environment (ASPNETCORE_ENVIRONMENT=Development).");
                 return Task.FromResult(ExitCodes.Usage);
             }
-            var issued = DevTokenApi.Create(services.GetRequiredService<JwtSigningKey>(), parse.GetValue(user), services.GetRequiredService<TimeProvider>().GetUtcNow());
+            var key = services.GetRequiredService<JwtSigningKey>();
+            if (!key.IsDevelopmentKey)
+            {
+                Console.Error.WriteLine(
+                    "The token command refuses while Auth:JwtSecret is configured: it signs only with the generated development key, " +
+                    "never with a project's secret. Unset Auth:JwtSecret (and Auth__JwtSecret) to use it in Development.");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+            var issued = DevTokenApi.Create(key, parse.GetValue(user), services.GetRequiredService<TimeProvider>().GetUtcNow());
             Console.WriteLine(issued.AccessToken);
             return Task.FromResult(ExitCodes.Ok);
         }));
@@ -106,6 +115,16 @@ public static class ServerCommands
             catch (DbException ex)
             {
                 Console.Error.WriteLine($"The database refused the command: {ex.Message}");
+                return ExitCodes.Unavailable;
+            }
+            catch (OptionsValidationException ex)
+            {
+                Console.Error.WriteLine($"Configuration error: {ex.Message}");
+                return ExitCodes.Usage;
+            }
+            catch (MediaStorageException ex)
+            {
+                Console.Error.WriteLine(ex.Message);
                 return ExitCodes.Unavailable;
             }
         }

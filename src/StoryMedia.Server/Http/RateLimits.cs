@@ -14,6 +14,9 @@ public sealed class RateLimitOptions
     /// <summary>Job clears a user may make per <see cref="Window"/>.</summary>
     public int ClearsPerWindow { get; set; } = 20;
 
+    /// <summary>Stories created and scene edits saved, together, that a user may make per <see cref="Window"/>.</summary>
+    public int StoryWritesPerWindow { get; set; } = 30;
+
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Event streams a user may hold open at once (each is a connection and a database poll).</summary>
@@ -26,6 +29,7 @@ public static class RateLimits
     public const string Starts = "job-starts";
     public const string Clears = "job-clears";
     public const string EventStreams = "event-streams";
+    public const string StoryWrites = "story-writes";
 
     public static IServiceCollection AddStoryMediaRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,6 +38,7 @@ public static class RateLimits
         {
             limiter.AddPolicy(Starts, http => PerWindow(http, options.StartsPerWindow, options.Window));
             limiter.AddPolicy(Clears, http => PerWindow(http, options.ClearsPerWindow, options.Window));
+            limiter.AddPolicy(StoryWrites, http => PerWindow(http, options.StoryWritesPerWindow, options.Window));
             limiter.AddPolicy(EventStreams, http => RateLimitPartition.GetConcurrencyLimiter(
                 UserOf(http), _ => new ConcurrencyLimiterOptions { PermitLimit = options.EventStreamsPerUser, QueueLimit = 0 }));
             limiter.OnRejected = RejectAsync;

@@ -120,10 +120,9 @@ public sealed class Automatic1111Provider(
                     {
                         return text;
                     }
-                    if (value.ValueKind == JsonValueKind.Array)
+                    if (value.ValueKind == JsonValueKind.Array && Messages(value) is { Length: > 0 } messages)
                     {
-                        return string.Join("; ", value.EnumerateArray()
-                            .Select(e => e.ValueKind == JsonValueKind.Object && e.TryGetProperty("msg", out var msg) ? msg.ToString() : e.ToString()));
+                        return messages;
                     }
                 }
             }
@@ -131,7 +130,18 @@ public sealed class Automatic1111Provider(
         }
         catch (JsonException)
         {
-            return Encoding.UTF8.GetString(body);
+            // Not the WebUI's JSON (a proxy's error page, a traceback): its raw text is not shown to the user.
+            return null;
         }
     }
+
+    /// <summary>The texts of a list of errors: strings, or objects' <c>msg</c>; any other element's raw JSON is left out.</summary>
+    private static string Messages(JsonElement errors) => string.Join("; ", errors.EnumerateArray()
+        .Select(e => e.ValueKind switch
+        {
+            JsonValueKind.String => e.GetString(),
+            JsonValueKind.Object when e.TryGetProperty("msg", out var msg) && msg.ValueKind == JsonValueKind.String => msg.GetString(),
+            _ => null,
+        })
+        .Where(text => !string.IsNullOrEmpty(text)));
 }

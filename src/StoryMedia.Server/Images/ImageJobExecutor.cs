@@ -67,10 +67,10 @@ public sealed class ImageJobExecutor(
         {
             return await media.SaveAsync(image.Bytes, image.ContentType, cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (StorageFailures.Is(ex))
         {
             throw new JobFailedException(
-                $"Could not store the image of scene {position}: the media storage refused the write ({ex.Message}). " +
+                $"Could not store the image of scene {position}: the media storage refused the write ({StorageFailures.Describe(ex)}). " +
                 "The story keeps its current images; try again once the storage is writable and has space.", ex);
         }
     }

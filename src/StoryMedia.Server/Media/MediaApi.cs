@@ -14,15 +14,39 @@ public static class MediaApi
         return routes;
     }
 
-    private static Results<PhysicalFileHttpResult, NotFound> Get(string key, MediaStore media, HttpContext http)
+    /// <summary>
+    /// Streams the file from the store through this instance, with range requests, whichever store holds it: the
+    /// page stays same-origin (no Content-Security-Policy change, no presigned URL to expire in an open page).
+    /// </summary>
+    private static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> Get(
+        string key, MediaStore media, HttpContext http, ILogger<MediaStore> logger, CancellationToken cancellationToken)
     {
-        if (!media.TryResolve(key, out var path, out var contentType))
+        if (!media.TryParseKey(key, out _))
         {
             return TypedResults.NotFound();
         }
-        // A key names one file forever, so it can be cached for good.
-        http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
+        MediaFile? file;
+        try
+        {
+            file = await media.OpenAsync(key, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            logger.LogWarning(ex, "Could not serve media {Key}", key);
+            http.Response.Headers.RetryAfter = "5";
+            return TypedResults.Problem(
+                statusCode: StatusCodes.Status503ServiceUnavailable,
+                title: "The media storage cannot be reached.",
+                detail: "The file exists only in the media storage, which did not answer; try again shortly.");
+        }
+        if (file is null)
+        {
+            return TypedResults.NotFound();
+        }
+        // A key names one file forever, so it can be cached for good; but only by the viewer's browser, never by a
+        // shared cache, as the file is the user's own and the key its only protection.
+        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
         http.Response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
-        return TypedResults.PhysicalFile(path, contentType, enableRangeProcessing: true);
+        return TypedResults.Stream(file.Content, file.ContentType, lastModified: file.LastModified, enableRangeProcessing: true);
     }
 }

@@ -1,108 +1,74 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
-using Microsoft.Extensions.Options;
-using StoryMedia.Jobs;
-using StoryMedia.Operations;
 
 namespace StoryMedia.Media;
 
-public sealed class MediaOptions : IExplainedOptions
-{
-    /// <summary>Where the files jobs make are kept; relative paths are under the content root.</summary>
-    public string Path { get; set; } = "data/media";
-
-    /// <summary>How often files nothing refers to any more are deleted; zero turns the sweep off.</summary>
-    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromHours(1);
-
-    /// <summary>A sweep leaves younger files alone, so a file a worker has written but not yet recorded is safe.</summary>
-    public TimeSpan SweepMinAge { get; set; } = TimeSpan.FromHours(1);
-
-    public bool IsValid(out string problem)
-    {
-        problem = this switch
-        {
-            { Path: null or "" } => "Media:Path must name a directory.",
-            { SweepInterval.Ticks: < 0 } or { SweepMinAge.Ticks: < 0 } => "Media:SweepInterval and Media:SweepMinAge must not be negative.",
-            _ => "",
-        };
-        return problem.Length == 0;
-    }
-}
-
 /// <summary>
-/// Files made by jobs, named by 128 random bits: a media URL cannot be guessed or enumerated, so it can be
-/// shown in an img tag without a token. Files are written whole (temp file, then rename) or not at all. The media
-/// types are those the registered kinds of job make.
+/// Where files made by jobs are kept: a directory (<see cref="FileMediaStore"/>) or an S3-compatible bucket
+/// (<see cref="S3MediaStore"/>), chosen by <c>Media:Store</c>. Files are named by 128 random bits and the extension of
+/// their type, one of those the registered kinds of job make (<see cref="MediaTypes"/>): a media URL
+/// cannot be guessed or enumerated, so it can be shown in an img tag without a token. A file is written whole or
+/// not at all, and always before the transaction that records it, so nothing published is ever half there.
+/// Failures to reach the storage are <see cref="IOException"/>s whose message says what was tried.
 /// </summary>
-public sealed partial class MediaStore
+public abstract class MediaStore(MediaTypes types)
 {
-    private readonly Dictionary<string, string> extensionByType;
-    private readonly Dictionary<string, string> typeByExtension;
-
-    public MediaStore(IOptions<MediaOptions> options, IHostEnvironment environment, JobKinds kinds)
-    {
-        extensionByType = kinds.All.SelectMany(k => k.MediaTypes).DistinctBy(t => t.Key, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(t => t.Key, t => t.Value, StringComparer.OrdinalIgnoreCase);
-        typeByExtension = extensionByType.DistinctBy(t => t.Value, StringComparer.Ordinal).ToDictionary(t => t.Value, t => t.Key, StringComparer.Ordinal);
-        Root = System.IO.Path.GetFullPath(options.Value.Path, environment.ContentRootPath);
-        Directory.CreateDirectory(Root);
-    }
-
-    public string Root { get; }
-
     public static string UrlOf(string key) => $"/media/{key}";
 
+    /// <summary>A fresh key for a file of the given extension (".png", ".mp4", …).</summary>
+    public static string NewKey(string extension) => RandomNumberGenerator.GetHexString(32, lowercase: true) + extension;
+
+    /// <summary>The media types the registered kinds make, and which names are keys.</summary>
+    public MediaTypes Types { get; } = types;
+
+    /// <summary>Whether <paramref name="key"/> is well formed, and the type of what it names; a path, "..", or any other name is not.</summary>
+    public bool TryParseKey(string key, out string contentType) => Types.TryParseKey(key, out contentType);
+
+    /// <summary>Stores <paramref name="content"/> under a new key and answers the key.</summary>
     public async Task<string> SaveAsync(ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken)
     {
-        if (!extensionByType.TryGetValue(contentType, out var extension))
-        {
-            throw new ArgumentException($"Unsupported media type {contentType}.", nameof(contentType));
-        }
-        var key = NewKey(extension);
-        var temporary = System.IO.Path.Combine(Root, $".{key}.tmp");
-        try
-        {
-            await File.WriteAllBytesAsync(temporary, content, cancellationToken);
-            File.Move(temporary, PathOf(key));
-        }
-        finally
-        {
-            File.Delete(temporary);
-        }
+        var key = NewKey(Types.ExtensionOf(contentType));
+        await WriteAsync(key, content, contentType, cancellationToken);
         return key;
     }
 
-    /// <summary>A fresh key for a file the caller writes itself (e.g. ffmpeg's output) at <see cref="PathOf"/>.</summary>
-    public static string NewKey(string extension) => RandomNumberGenerator.GetHexString(32, lowercase: true) + extension;
-
-    public string PathOf(string key) => System.IO.Path.Combine(Root, key);
-
-    /// <summary>Resolves a key from a URL; anything but a well-formed key (a path, "..", another name) is not found.</summary>
-    public bool TryResolve(string key, out string path, out string contentType)
+    /// <summary>Stores a local file (e.g. ffmpeg's output) under a new key and answers the key; the file stays where it is.</summary>
+    public async Task<string> SaveFileAsync(string path, string contentType, CancellationToken cancellationToken)
     {
-        path = "";
-        contentType = "";
-        if (!IsKey(key) || !typeByExtension.TryGetValue(System.IO.Path.GetExtension(key), out var type))
-        {
-            return false;
-        }
-        path = PathOf(key);
-        contentType = type;
-        return File.Exists(path);
+        var key = NewKey(Types.ExtensionOf(contentType));
+        await WriteFileAsync(key, path, cancellationToken);
+        return key;
     }
 
-    /// <summary>A file the store made: a key, or the temporary file a key is written through.</summary>
-    public bool IsOwnFile(string name) =>
-        IsKey(name) || (TemporaryPattern().Match(name) is { Success: true } temporary && IsKey(temporary.Groups["key"].Value));
+    /// <summary>Where the media is, for messages: a directory, or a bucket and its endpoint (never credentials).</summary>
+    public abstract string Location { get; }
 
-    /// <summary>The key a file holds, or null for a temporary file.</summary>
-    public string? KeyOfFile(string name) => IsKey(name) ? name : null;
+    protected abstract Task WriteAsync(string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken);
 
-    private bool IsKey(string name) => KeyPattern().IsMatch(name) && typeByExtension.ContainsKey(System.IO.Path.GetExtension(name));
+    /// <summary>Writes a local file under <paramref name="key"/>, replacing what it held (the copy verb uses this).</summary>
+    public abstract Task WriteFileAsync(string key, string path, CancellationToken cancellationToken);
 
-    [GeneratedRegex("^[0-9a-f]{32}\\.[a-z0-9]{1,8}$")]
-    private static partial Regex KeyPattern();
+    /// <summary>The file a well-formed key names, readable and seekable for range requests, or null when there is none.</summary>
+    public abstract Task<MediaFile?> OpenAsync(string key, CancellationToken cancellationToken);
 
-    [GeneratedRegex("^\\.(?<key>[0-9a-f]{32}\\.[a-z0-9]{1,8})\\.tmp$")]
-    private static partial Regex TemporaryPattern();
+    public abstract Task<bool> ExistsAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Copies the file <paramref name="key"/> names to a local path; false when there is no such file.</summary>
+    public abstract Task<bool> DownloadAsync(string key, string path, CancellationToken cancellationToken);
+
+    /// <summary>Everything in the store, the store's own files and any other.</summary>
+    public abstract IAsyncEnumerable<StoredFile> ListAsync(CancellationToken cancellationToken);
+
+    public abstract Task DeleteAsync(string name, CancellationToken cancellationToken);
+
+    /// <summary>Writes and deletes a probe; answers what was checked, or throws an <see cref="IOException"/> saying why not.</summary>
+    public abstract Task<string> ProbeAsync(CancellationToken cancellationToken);
 }
+
+/// <summary>An open media file: its content (seekable, so ranges can be served), type, length and time written.</summary>
+public sealed record MediaFile(Stream Content, string ContentType, long Length, DateTimeOffset LastModified);
+
+/// <summary>One entry of a store's listing, by its name in the store.</summary>
+public sealed record StoredFile(string Name, long Length, DateTimeOffset LastModified);
+
+/// <summary>The media storage could not be reached or refused a request, after retries; the message says which and where.</summary>
+public sealed class MediaStorageException(string message, Exception? inner = null) : IOException(message, inner);

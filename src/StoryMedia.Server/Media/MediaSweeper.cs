@@ -10,7 +10,8 @@ public sealed record SweepResult(int Deleted, long DeletedBytes, int Kept);
 /// <summary>
 /// Deletes media files that nothing can show or use any more: what jobs that were cleared or failed made, what a later
 /// job replaced once no running job uses it, and temporary files a crash left.
-/// Only the store's own files older than <see cref="MediaOptions.SweepMinAge"/> are looked at.
+/// It lists the store, a directory or a bucket alike. Only the store's own files older than
+/// <see cref="MediaOptions.SweepMinAge"/> are looked at.
 /// </summary>
 public sealed class MediaSweeper(Database database, JobKinds kinds, MediaStore media, IOptions<MediaOptions> options, TimeProvider time, ILogger<MediaSweeper> logger)
 {
@@ -21,29 +22,33 @@ public sealed class MediaSweeper(Database database, JobKinds kinds, MediaStore m
 
     public async Task<SweepResult> SweepAsync(bool dryRun, CancellationToken cancellationToken)
     {
-        var cutOff = (time.GetUtcNow() - options.Value.SweepMinAge).UtcDateTime;
+        var cutOff = time.GetUtcNow() - options.Value.SweepMinAge;
         // Files are listed before the references are read. A key gains a reference only when a worker records a
         // file it has just written (younger than the cut-off) or when one already referenced is copied (a start's
         // snapshot, a completion publishing its job's media), so an old file unreferenced now stays unreferenced.
-        var candidates = new DirectoryInfo(media.Root).EnumerateFiles()
-            .Where(file => media.IsOwnFile(file.Name) && file.LastWriteTimeUtc < cutOff)
-            .ToList();
+        var candidates = new List<StoredFile>();
+        await foreach (var file in media.ListAsync(cancellationToken))
+        {
+            if (media.Types.IsOwnFile(file.Name) && file.LastModified < cutOff)
+            {
+                candidates.Add(file);
+            }
+        }
         if (candidates.Count == 0)
         {
             return new SweepResult(0, 0, 0);
         }
         var referenced = (await database.ReadAsWorkerAsync(referencedKeys, r => r.GetString(0), cancellationToken)).ToHashSet(StringComparer.Ordinal);
-        var garbage = candidates.Where(file => media.KeyOfFile(file.Name) is not { } key || !referenced.Contains(key)).ToList();
+        var garbage = candidates.Where(file => media.Types.KeyOfFile(file.Name) is not { } key || !referenced.Contains(key)).ToList();
         var deleted = 0;
         var bytes = 0L;
         foreach (var file in garbage)
         {
-            var length = file.Length;
             if (!dryRun)
             {
                 try
                 {
-                    file.Delete();
+                    await media.DeleteAsync(file.Name, cancellationToken);
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {
@@ -52,7 +57,7 @@ public sealed class MediaSweeper(Database database, JobKinds kinds, MediaStore m
                 }
             }
             deleted++;
-            bytes += length;
+            bytes += file.Length;
         }
         var result = new SweepResult(deleted, bytes, candidates.Count - garbage.Count);
         logger.LogInformation("Media sweep{DryRun}: {Deleted} unreferenced files ({Bytes} bytes) deleted, {Kept} older files still in use",

@@ -8,7 +8,7 @@ namespace StoryMedia.Operations;
 
 /// <summary>
 /// <c>/health/live</c>: the process answers (restart it if not). <c>/health/ready</c>: it can do its work —
-/// database reachable, migrations applied, media storage writable (send it traffic only then).
+/// database reachable, migrations applied, media storage (directory or bucket) writable (send it traffic only then).
 /// </summary>
 public static class HealthEndpoints
 {
@@ -30,15 +30,21 @@ public static class HealthEndpoints
         return routes;
     }
 
-    /// <summary>Each check's status and, when it fails, why; never exception details.</summary>
+    /// <summary>
+    /// The overall status (and the status code says it too). Each check's status and why it fails only in Development:
+    /// the routes are anonymous, and a failing check's description names hosts and paths. Elsewhere the log has it.
+    /// </summary>
     private static Task WriteAsync(HttpContext http, HealthReport report)
     {
         http.Response.ContentType = "application/json";
-        return http.Response.WriteAsync(JsonSerializer.Serialize(new
-        {
-            status = report.Status.ToString(),
-            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }));
+        var status = report.Status.ToString();
+        return http.Response.WriteAsync(http.RequestServices.GetRequiredService<IHostEnvironment>().IsDevelopment()
+            ? JsonSerializer.Serialize(new
+            {
+                status,
+                checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+            })
+            : JsonSerializer.Serialize(new { status }));
     }
 }
 
@@ -82,26 +88,13 @@ internal sealed class MediaHealthCheck(MediaStore media) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        var probe = Path.Combine(media.Root, $".health-{Guid.NewGuid():N}");
         try
         {
-            await File.WriteAllBytesAsync(probe, [1], cancellationToken);
-            return HealthCheckResult.Healthy("The media storage is writable.");
+            return HealthCheckResult.Healthy(await media.ProbeAsync(cancellationToken));
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            return HealthCheckResult.Unhealthy($"The media storage at {media.Root} is not writable: {ex.Message}");
-        }
-        finally
-        {
-            try
-            {
-                File.Delete(probe);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Nothing was written, or the storage is broken: the result above already says so.
-            }
+            return HealthCheckResult.Unhealthy(ex.Message);
         }
     }
 }

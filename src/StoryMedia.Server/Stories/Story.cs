@@ -6,6 +6,9 @@ public sealed record Story(Guid Id, Guid UserId, string Title, string Style, Dat
 /// <summary>A scene and the media key of its current image, if it has one.</summary>
 public sealed record Scene(Guid Id, int Position, string Text, string? ImageKey);
 
+/// <summary>A story as the list shows it: its scene count and the media key of its first scene's image, if it has one.</summary>
+public sealed record StorySummary(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, int SceneCount, string? CoverImageKey);
+
 public sealed record NewStory(string Title, string Style, IReadOnlyList<string> Scenes);
 
 /// <summary>A scene's new text; its place in the list is its new position.</summary>

@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -25,23 +27,36 @@ public sealed record StoryView(Guid Id, string Title, string Style, DateTimeOffs
         story.VideoKey is null ? null : MediaStore.UrlOf(story.VideoKey));
 }
 
+/// <summary>A story in the list: enough to show and open it, without its scenes.</summary>
+public sealed record StorySummaryView(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, int SceneCount, string? CoverImageUrl)
+{
+    public static StorySummaryView Of(StorySummary story) => new(
+        story.Id, story.Title, story.Style, story.CreatedAt, story.SceneCount, story.CoverImageKey is null ? null : MediaStore.UrlOf(story.CoverImageKey));
+}
+
 public static class StoryApi
 {
     public const int MaxTitleLength = 200;
     public const int MaxStyleLength = 100;
     public const int MaxScenes = 200;
     public const int MaxSceneTextLength = 2000;
-    private const int ListLimit = 100;
+    public const int DefaultPageSize = 20;
+    public const int MaxPageSize = 100;
 
     public static RouteGroupBuilder MapStories(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/api/stories").RequireAuthorization().WithTags("Stories");
-        group.MapPost("", CreateAsync).WithName("CreateStory").WithSummary("Creates a story from a title, a style and its scenes.");
-        group.MapGet("", ListAsync).WithName("ListStories").WithSummary("The user's stories, newest first.");
+        group.MapPost("", CreateAsync).WithName("CreateStory").WithSummary("Creates a story from a title, a style and its scenes.")
+            .RequireRateLimiting(RateLimits.StoryWrites);
+        group.MapGet("", ListAsync).WithName("ListStories")
+            .WithSummary("A page of the user's stories, newest first: each with its scene count and cover image.")
+            .WithDescription($"At most `limit` stories ({DefaultPageSize} unless given, at most {MaxPageSize}). When there are more, " +
+                             "the `Link` header names the next page (`rel=\"next\"`), whose `after` parameter is an opaque cursor: follow the link as it is.");
         group.MapGet("{id:guid}", GetAsync).WithName("GetStory").WithSummary("A story with its scenes and each scene's current image.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("{id:guid}/scenes", EditScenesAsync).WithName("EditScenes")
             .WithSummary("Sets the text and order of the story's scenes: its scenes' ids in their new order, each with its text. Images stay with their scenes.")
+            .RequireRateLimiting(RateLimits.StoryWrites)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
@@ -149,8 +164,34 @@ public static class StoryApi
         return null;
     }
 
-    private static async Task<Ok<IEnumerable<StoryView>>> ListAsync(ClaimsPrincipal user, StoryStore stories, CancellationToken ct) =>
-        TypedResults.Ok((await stories.ListAsync(user.UserId(), ListLimit, ct)).Select(StoryView.Of));
+    private static async Task<Results<Ok<IEnumerable<StorySummaryView>>, ValidationProblem>> ListAsync(
+        [Description("How many stories a page holds: 1 to 100, 20 by default.")] string? limit,
+        [Description("The cursor of the next page, as the previous page's Link header gives it.")] string? after,
+        ClaimsPrincipal user, StoryStore stories, HttpContext http, CancellationToken ct)
+    {
+        var pageSize = DefaultPageSize;
+        if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > MaxPageSize))
+        {
+            return Problems.Invalid("limit", $"must be a whole number from 1 to {MaxPageSize}.");
+        }
+        StoryCursor? cursor = null;
+        if (after is not null)
+        {
+            if (!StoryCursor.TryDecode(after, out var decoded))
+            {
+                return Problems.Invalid("after", "is not a cursor this service gave out; follow the Link header of the previous page as it is.");
+            }
+            cursor = decoded;
+        }
+        // One more than the page: whether it comes back says if there is a next page.
+        var page = await stories.ListAsync(user.UserId(), pageSize + 1, cursor, ct);
+        if (page.Count > pageSize)
+        {
+            var next = StoryCursor.After(page[pageSize - 1]).Encode();
+            http.Response.Headers.Link = $"<{http.Request.PathBase}/api/stories?limit={pageSize}&after={next}>; rel=\"next\"";
+        }
+        return TypedResults.Ok(page.Take(pageSize).Select(StorySummaryView.Of));
+    }
 
     private static async Task<Results<Ok<StoryView>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, StoryStore stories, CancellationToken ct) =>
         await stories.GetAsync(id, user.UserId(), ct) is { } story ? TypedResults.Ok(StoryView.Of(story)) : Problems.StoryNotFound(id);

@@ -1,3 +1,4 @@
+using System.Data;
 using StoryMedia.Data;
 using StoryMedia.Jobs;
 
@@ -15,12 +16,22 @@ public sealed class StoryStore(Database database, JobStore jobs)
     internal const string SelectOwned =
         "select id, user_id, title, style, created_at, video_key from stories where id = @story_id and user_id = @user_id";
 
-    internal const string SelectNewestOwned = """
-        select id, user_id, title, style, created_at, video_key from stories
-         where user_id = @user_id
-         order by created_at desc
-         limit @limit
+    /// <summary>
+    /// A page of the user's stories, newest first, in one statement: each with its scene count and its first scene's
+    /// image (both from the unique (story_id, position) index). Ties on created_at are broken by id, so a page ends
+    /// at a definite (created_at, id) from which <see cref="AfterCursor"/> continues.
+    /// </summary>
+    internal const string SelectSummaries = """
+        select s.id, s.title, s.style, s.created_at,
+               (select count(*) from scenes c where c.story_id = s.id) as scene_count,
+               (select c.image_key from scenes c where c.story_id = s.id order by c.position limit 1) as cover_image_key
+          from stories s
+         where s.user_id = @user_id
         """;
+
+    internal const string AfterCursor = " and (s.created_at, s.id) < (@after_created_at, @after_id)";
+
+    internal const string NewestFirst = " order by s.created_at desc, s.id desc limit @limit";
 
     internal const string SelectScenes =
         "select id, position, text, image_key from scenes where story_id = @story_id order by position";
@@ -118,10 +129,23 @@ public sealed class StoryStore(Database database, JobStore jobs)
         return stories.Count == 0 ? null : stories[0];
     }
 
-    public async Task<IReadOnlyList<Story>> ListAsync(Guid userId, int limit, CancellationToken cancellationToken)
+    /// <summary>Up to <paramref name="limit"/> of the user's stories, newest first, starting after <paramref name="after"/> when given.</summary>
+    public async Task<IReadOnlyList<StorySummary>> ListAsync(Guid userId, int limit, StoryCursor? after, CancellationToken cancellationToken)
     {
         await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
-        return await ReadStoriesAsync(scope, SelectNewestOwned, cancellationToken, ("user_id", userId), ("limit", limit));
+        await using var command = after is { } cursor
+            ? database.Command(scope, SelectSummaries + AfterCursor + NewestFirst,
+                ("user_id", userId), ("limit", limit), ("after_created_at", cursor.CreatedAt), ("after_id", cursor.Id))
+            : database.Command(scope, SelectSummaries + NewestFirst, ("user_id", userId), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var summaries = new List<StorySummary>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            summaries.Add(new StorySummary(
+                reader.GetGuid("id"), reader.GetString("title"), reader.GetString("style"), reader.GetFieldValue<DateTimeOffset>("created_at"),
+                (int)reader.GetInt64("scene_count"), reader.IsDBNull("cover_image_key") ? null : reader.GetString("cover_image_key")));
+        }
+        return summaries;
     }
 
     /// <summary>

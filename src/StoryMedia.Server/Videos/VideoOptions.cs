@@ -11,6 +11,9 @@ public sealed class VideoOptions : IExplainedOptions
     /// <summary>The ffmpeg executable: a name looked up on PATH, or a full path.</summary>
     public string Ffmpeg { get; set; } = "ffmpeg";
 
+    /// <summary>Where a job copies its scenes' images and renders, in a directory of its own; empty = the system's temporary directory.</summary>
+    public string WorkPath { get; set; } = "";
+
     /// <summary>Frame size in pixels; even numbers, as H.264 with 4:2:0 chroma needs.</summary>
     public int Width { get; set; } = 768;
 

@@ -8,6 +8,7 @@ public static class TestSettings
     {
         ["RateLimits:StartsPerWindow"] = "1000000",
         ["RateLimits:ClearsPerWindow"] = "1000000",
+        ["RateLimits:StoryWritesPerWindow"] = "1000000",
         ["RateLimits:EventStreamsPerUser"] = "1000000",
     };
 

@@ -10,7 +10,7 @@ namespace StoryMedia.Tests.Browser;
 /// Chromium for a test class. Images take a configured time each, so a job runs long enough to be watched;
 /// videos are tiny (160×90, 10 frames a second, a second a scene) so ffmpeg renders one in about a second.
 /// </summary>
-public sealed class BrowserFixture : IAsyncLifetime
+public class BrowserFixture : IAsyncLifetime
 {
     public const string ChromiumPath = "/usr/bin/chromium";
 
@@ -35,7 +35,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     /// <summary>The user the page's "Continue as development user" signs in as.</summary>
     public static Guid DevelopmentUser => DevTokenApi.DevelopmentUser;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         if (!File.Exists(ChromiumPath))
         {
@@ -45,23 +45,21 @@ public sealed class BrowserFixture : IAsyncLifetime
         }
         Assertions.SetDefaultExpectTimeout(30_000);
         hostApp = await LoopbackPage.StartAsync(HostAppPage.Html);
-        instance = await ServiceInstance.StartAsync(
-            await Backend.CreateAsync(Backend.Sqlite),
-            new Dictionary<string, string?>
-            {
-                ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString(),
-                ["Video:Width"] = "160",
-                ["Video:Height"] = "90",
-                ["Video:FrameRate"] = "10",
-                ["Video:SecondsPerScene"] = SecondsPerScene.ToString(CultureInfo.InvariantCulture),
-                ["Video:CrossfadeSeconds"] = "0.2",
-                ["Video:Preset"] = "ultrafast",
-                // A test embeds the page in a host app's page; the default frame-ancestors 'none' would forbid that.
-                ["Security:FrameAncestors"] = "http://127.0.0.1:*",
-                // The one host app that may hand the page a token by message.
-                ["Security:HostOrigins"] = hostApp.Address.Origin(),
-            },
-            environment: "Development");
+        var settings = new Dictionary<string, string?>(await MoreSettingsAsync())
+        {
+            ["Images:Builtin:DelayPerImage"] = DelayPerImage.ToString(),
+            ["Video:Width"] = "160",
+            ["Video:Height"] = "90",
+            ["Video:FrameRate"] = "10",
+            ["Video:SecondsPerScene"] = SecondsPerScene.ToString(CultureInfo.InvariantCulture),
+            ["Video:CrossfadeSeconds"] = "0.2",
+            ["Video:Preset"] = "ultrafast",
+            // A test embeds the page in a host app's page; the default frame-ancestors 'none' would forbid that.
+            ["Security:FrameAncestors"] = "http://127.0.0.1:*",
+            // The one host app that may hand the page a token by message.
+            ["Security:HostOrigins"] = hostApp.Address.Origin(),
+        };
+        instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings, environment: "Development");
         playwright = await Playwright.CreateAsync();
         browser = await playwright.Chromium.LaunchAsync(new()
         {
@@ -80,7 +78,10 @@ public sealed class BrowserFixture : IAsyncLifetime
         return await context.NewPageAsync();
     }
 
-    public async Task DisposeAsync()
+    /// <summary>Settings a fixture of another setup adds, e.g. another media store.</summary>
+    protected virtual Task<IDictionary<string, string?>> MoreSettingsAsync() => Task.FromResult<IDictionary<string, string?>>(new Dictionary<string, string?>());
+
+    public virtual async Task DisposeAsync()
     {
         if (browser is not null)
         {

@@ -74,6 +74,24 @@ public sealed class AuthAndOwnershipTests
     }
 
     [Fact]
+    public async Task Development_with_a_configured_jwt_secret_has_no_token_route_and_no_scalar()
+    {
+        await using var development = await ServiceInstance.StartAsync(
+            await Backend.CreateAsync(Backend.Sqlite), new Dictionary<string, string?> { ["Auth:JwtSecret"] = TestTokens.Secret }, environment: "Development");
+        using var anonymous = development.Client();
+
+        using var post = await anonymous.PostAsJsonAsync("/api/dev/token", new { user_id = Guid.NewGuid() });
+        using var get = await anonymous.GetAsync(new Uri("/api/dev/token", UriKind.Relative));
+        using var scalar = await anonymous.GetAsync(new Uri("/scalar", UriKind.Relative));
+        using var signedIn = await development.Client(Guid.NewGuid()).GetAsync(new Uri("/api/stories", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.NotFound, post.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, scalar.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, signedIn.StatusCode);
+    }
+
+    [Fact]
     public async Task Outside_development_the_service_refuses_to_start_without_a_jwt_secret()
     {
         var backend = await Backend.CreateAsync(Backend.Sqlite);

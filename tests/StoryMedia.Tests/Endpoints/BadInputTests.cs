@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text;
+using System.Text.Json;
 using StoryMedia.Tests.Infrastructure;
 using StoryMedia.Tests.Jobs.NoteKind;
 
@@ -128,6 +130,48 @@ public sealed class BadInputTests : IAsyncLifetime
         var problem = await response.ProblemAsync();
         Assert.Contains(mentions, problem.GetRawText(), StringComparison.Ordinal);
         Assert.Equal(before.Scenes, (await client.GetStoryAsync(storyId)).Scenes);
+    }
+
+    public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
+
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_NUL_character_in_any_text_gets_a_400_naming_the_field_and_writes_nothing(string provider)
+    {
+        // PostgreSQL cannot store U+0000 in text: without the check these were 500s there, and stored as sent on SQLite.
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider), new Dictionary<string, string?> { ["Jobs:WorkerConcurrency"] = "0" });
+        using var user = service.Client(Guid.NewGuid());
+        var story = await user.CreateStoryAsync(scenes: 2);
+        var (s0, s1) = (story.Scenes[0].Id, story.Scenes[1].Id);
+        var cases = new (HttpMethod Method, string Url, string? Body, string Field)[]
+        {
+            (HttpMethod.Post, "/api/stories", "{\"title\": \"The\\u0000fox\", \"scenes\": [{\"text\": \"a\"}]}", "title"),
+            (HttpMethod.Post, "/api/stories", "{\"title\": \"t\", \"style\": \"ink\\u0000\", \"scenes\": [{\"text\": \"a\"}]}", "style"),
+            (HttpMethod.Post, "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"a\"}, {\"text\": \"\\u0000\"}]}", "scenes[1].text"),
+            (HttpMethod.Put, $"/api/stories/{story.Id}/scenes", $"{{\"scenes\": [{{\"id\": \"{s0}\", \"text\": \"a\\u0000b\"}}, {{\"id\": \"{s1}\", \"text\": \"b\"}}]}}", "scenes[0].text"),
+            (HttpMethod.Post, "/api/generate_images", $"{{\"story_id\": \"{story.Id}\", \"style\": \"ink\\u0000\"}}", "style"),
+            (HttpMethod.Post, "/api/generate_images", $"{{\"story_id\": \"{story.Id}\", \"instructions\": \"calm\\u0000\"}}", "instructions"),
+            (HttpMethod.Post, "/api/generate_video", $"{{\"story_id\": \"{story.Id}\", \"instructions\": \"\\u0000\"}}", "instructions"),
+            (HttpMethod.Post, "/api/clear_image_job", $"{{\"story_id\": \"{story.Id}\\u0000\"}}", "story_id"),
+            (HttpMethod.Get, $"/api/image_jobs?story_id={story.Id}%00", null, "story_id"),
+            (HttpMethod.Get, "/api/stories?after=%00", null, "after"),
+        };
+
+        foreach (var (method, url, body, field) in cases)
+        {
+            using var request = new HttpRequestMessage(method, url) { Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json") };
+            using var response = await user.SendAsync(request);
+
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{method} {url} {body} got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            var problem = await response.ProblemAsync();
+            Assert.Equal([StoryMedia.Http.NulCharacters.Message], problem.GetProperty("errors").GetProperty(field).EnumerateArray().Select(m => m.GetString()));
+            Assert.Contains($"{field}: must not contain the NUL character", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        var stories = await user.GetFromJsonAsync<JsonElement[]>("/api/stories");
+        Assert.Equal([story.Id], stories!.Select(s => s.GetProperty("id").GetGuid()));
+        Assert.Equal(story.Scenes, (await user.GetStoryAsync(story.Id)).Scenes);
+        Assert.Equal("[]", await user.GetStringAsync($"/api/image_jobs?story_id={story.Id}"));
+        Assert.Equal("[]", await user.GetStringAsync($"/api/video_jobs?story_id={story.Id}"));
     }
 
     public static TheoryData<string> BodyRoutes =>

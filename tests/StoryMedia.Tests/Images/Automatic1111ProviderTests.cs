@@ -52,7 +52,13 @@ public sealed class Automatic1111ProviderTests
         "Scene 1: the image provider rejected the request (HTTP 422): Sampler not found")]
     [InlineData(401, """{"detail":"Incorrect username or password"}""",
         "Scene 1: the image provider rejected the key (HTTP 401); check Images:Automatic1111:Username and Password (the WebUI's --api-auth).")]
-    public async Task A_webui_error_fails_the_job_with_the_webui_s_own_words(int status, string body, string expected)
+    // Not the WebUI's JSON (a traceback, a proxy's page) and list entries without a message: their raw text, which
+    // names the provider's paths, is left out; the status and the WebUI's own words remain.
+    [InlineData(500, "Traceback (most recent call last):\n  File \"/opt/stable-diffusion-webui/modules/api/api.py\", line 380, in text2imgapi",
+        "Scene 1: the image provider failed (HTTP 500), retries included.")]
+    [InlineData(422, """{"detail":[{"loc":["/opt/stable-diffusion-webui/models"]},"Model not loaded"]}""",
+        "Scene 1: the image provider rejected the request (HTTP 422): Model not loaded")]
+    public async Task A_webui_error_fails_the_job_with_the_webui_s_own_words_and_nothing_else_of_its_answer(int status, string body, string expected)
     {
         await using var fake = await FakeImageApi.StartAsync((_, context) =>
         {

@@ -138,7 +138,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["ASPNETCORE_URLS"] = port is { } p ? $"http://127.0.0.1:{p}" : null,
             ["Database__Provider"] = backend.Provider,
             ["ConnectionStrings__StoryMedia"] = backend.ConnectionString,
-            ["Auth__JwtSecret"] = TestTokens.Secret,
+            ["Auth__JwtSecret"] = TestTokens.SecretSettingFor(root, environment),
             ["Media__Path"] = Path.Combine(root, "media"),
             ["Jobs__PollInterval"] = "00:00:00.200",
             ["Logging__LogLevel__Default"] = "Information",

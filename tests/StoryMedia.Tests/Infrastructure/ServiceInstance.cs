@@ -44,7 +44,7 @@ public sealed class ServiceInstance : IAsyncDisposable
         {
             ["Database:Provider"] = backend.Provider,
             ["ConnectionStrings:StoryMedia"] = backend.ConnectionString,
-            ["Auth:JwtSecret"] = TestTokens.Secret,
+            ["Auth:JwtSecret"] = TestTokens.SecretSettingFor(root, environment),
             ["Media:Path"] = Path.Combine(root, "media"),
             ["Jobs:PollInterval"] = "00:00:00.200",
             ["Jobs:EventPollInterval"] = "00:00:00.100",

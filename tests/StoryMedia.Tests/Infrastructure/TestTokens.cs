@@ -11,6 +11,22 @@ public static class TestTokens
 {
     public const string Secret = "test-secret-for-storymedia-tests-0123456789abcdef";
 
+    /// <summary>
+    /// The <c>Auth:JwtSecret</c> for an instance whose content root is <paramref name="root"/>: <see cref="Secret"/>, except in
+    /// Development, which mints tokens only with its generated key and so gets none; there the key file under data/ holds
+    /// <see cref="Secret"/>, so that the development route's tokens and this class's are valid alike.
+    /// </summary>
+    public static string? SecretSettingFor(string root, string environment)
+    {
+        if (environment != "Development")
+        {
+            return Secret;
+        }
+        Directory.CreateDirectory(Path.Combine(root, "data"));
+        File.WriteAllText(Path.Combine(root, "data", "dev-jwt-secret"), Secret);
+        return null;
+    }
+
     public static string For(Guid user, string audience = "authenticated", string role = "authenticated", DateTime? expires = null, string secret = Secret, string? sub = null, string? email = null) =>
         SignedWith(new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256), user, audience, role, expires, sub, email: email);
 

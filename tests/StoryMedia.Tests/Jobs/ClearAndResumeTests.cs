@@ -84,7 +84,7 @@ public sealed class ClearAndResumeTests
         Assert.Equal((JobStatus.Completed, 2), (done.Status, done.Attempts));
         var scenes = (await client.GetStoryAsync(done.StoryId)).Scenes;
         Assert.Equal("/media/0123456789abcdef0123456789abcdef.png", scenes.Single(s => s.Id == firstSceneId).ImageUrl);
-        Assert.Equal(2, Directory.GetFiles(instance.Get<StoryMedia.Media.MediaStore>().Root, "*.png").Length);
+        Assert.Equal(2, Directory.GetFiles(instance.Get<StoryMedia.Media.FileMediaStore>().Root, "*.png").Length);
     }
 
     [Theory]

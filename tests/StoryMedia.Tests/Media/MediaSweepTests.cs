@@ -26,7 +26,7 @@ public sealed class MediaSweepTests
     private MediaSweeper Sweeper(Stores stores) => new(
         stores.Database,
         Stores.Kinds,
-        new MediaStore(Options.Create(new MediaOptions { Path = root }), new HostingEnvironment { ContentRootPath = root }, Stores.Kinds),
+        new FileMediaStore(Options.Create(new MediaOptions { Path = root }), new HostingEnvironment { ContentRootPath = root }, new MediaTypes(Stores.Kinds)),
         Options.Create(new MediaOptions { Path = root, SweepMinAge = TimeSpan.FromHours(1) }),
         TimeProvider.System,
         NullLogger<MediaSweeper>.Instance);

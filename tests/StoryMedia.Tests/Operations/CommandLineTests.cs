@@ -106,6 +106,18 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Token_refuses_in_Development_when_a_jwt_secret_is_configured()
+    {
+        var backend = await Backend.CreateAsync(Backend.Sqlite);
+
+        var refused = await ServerProcess.RunCommandAsync(
+            backend, ["token", "--user", user.ToString()], environment: "Development", settings: new Dictionary<string, string?> { ["Auth:JwtSecret"] = TestTokens.Secret });
+
+        Assert.Equal((ExitCodes.Usage, ""), (refused.ExitCode, refused.StdOut));
+        Assert.StartsWith("The token command refuses while Auth:JwtSecret is configured", refused.StdErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Token_in_Development_prints_a_token_the_service_accepts()
     {
         var backend = await Backend.CreateAsync(Backend.Postgres);

@@ -14,18 +14,40 @@ public sealed class ObservabilityTests
 {
     private readonly Guid user = Guid.NewGuid();
 
-    [Fact]
-    public async Task Health_endpoints_answer_without_a_token_and_name_each_readiness_check()
+    [Theory]
+    [InlineData("Production")]
+    [InlineData("Staging")]
+    public async Task Health_endpoints_answer_anonymous_callers_with_the_status_alone_outside_development(string environment)
     {
-        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite));
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), environment: environment);
         using var client = instance.Client();
 
         using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
-        var ready = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        using var ready = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
-        Assert.Equal("Healthy", ready.GetProperty("status").GetString());
-        Assert.Equal(["database", "media", "migrations"], ready.GetProperty("checks").EnumerateObject().Select(c => c.Name).Order());
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("{\"status\":\"Healthy\"}", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task In_development_readiness_names_each_check_and_says_why_one_fails()
+    {
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), environment: "Development");
+        using var client = instance.Client();
+        var healthy = await client.GetFromJsonAsync<JsonElement>("/health/ready");
+        var root = instance.Get<StoryMedia.Media.FileMediaStore>().Root;
+        Directory.Delete(root, recursive: true);
+        await File.WriteAllTextAsync(root, "not a directory");
+
+        using var failing = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+
+        Assert.Equal("Healthy", healthy.GetProperty("status").GetString());
+        Assert.Equal(["database", "media", "migrations"], healthy.GetProperty("checks").EnumerateObject().Select(c => c.Name).Order());
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, failing.StatusCode);
+        var media = (await failing.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("checks").GetProperty("media");
+        Assert.Equal("Unhealthy", media.GetProperty("status").GetString());
+        Assert.Contains("is not writable", media.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]

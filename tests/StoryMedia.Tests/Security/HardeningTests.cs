@@ -19,7 +19,7 @@ public sealed class HardeningTests
         await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id)).Id);
         var url = (await client.GetStoryAsync(story.Id)).Scenes[0].ImageUrl!;
         var key = url["/media/".Length..];
-        var mediaRoot = service.Get<StoryMedia.Media.MediaStore>().Root;
+        var mediaRoot = service.Get<StoryMedia.Media.FileMediaStore>().Root;
         // Files the media route must never serve: one beside the media folder, one in it under a non-key name.
         await File.WriteAllTextAsync(Path.Combine(mediaRoot, "..", "secret.png"), "secret");
         await File.WriteAllTextAsync(Path.Combine(mediaRoot, "notes.png"), "secret");

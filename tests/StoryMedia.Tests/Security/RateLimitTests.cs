@@ -74,6 +74,30 @@ public sealed class RateLimitTests
     }
 
     [Fact]
+    public async Task Story_creates_and_scene_edits_share_a_limit_over_which_they_get_429_and_write_nothing_while_another_user_is_unaffected()
+    {
+        await using var service = await StartAsync(("RateLimits:StoryWritesPerWindow", "3"), ("RateLimits:Window", "00:10:00"));
+        using var a = service.Client(alice);
+        using var b = service.Client(bob);
+        var story = await a.CreateStoryAsync(scenes: 2);
+        await a.CreateStoryAsync(scenes: 1);
+        var edit = new { scenes = story.Scenes.Reverse().Select(s => new { id = s.Id, text = "Edited." }) };
+        using (var edited = await a.PutAsJsonAsync($"/api/stories/{story.Id}/scenes", edit, Api.Json))
+        {
+            Assert.Equal(HttpStatusCode.OK, edited.StatusCode);
+        }
+
+        using var create = await a.PostAsJsonAsync("/api/stories", new { title = "One too many", scenes = new[] { new { text = "A scene." } } }, Api.Json);
+        using var editAgain = await a.PutAsJsonAsync($"/api/stories/{story.Id}/scenes", new { scenes = story.Scenes.Select(s => new { id = s.Id, text = "Refused." }) }, Api.Json);
+
+        await AssertTooManyAsync(create);
+        await AssertTooManyAsync(editAgain);
+        await b.CreateStoryAsync(scenes: 1);
+        Assert.Equal(2, (await a.GetFromJsonAsync<System.Text.Json.JsonElement[]>("/api/stories"))!.Length);
+        Assert.Equal(["Edited.", "Edited."], (await a.GetStoryAsync(story.Id)).Scenes.Select(s => s.Text));
+    }
+
+    [Fact]
     public async Task A_user_may_hold_only_so_many_event_streams_at_once()
     {
         await using var service = await StartAsync(("RateLimits:EventStreamsPerUser", "2"));

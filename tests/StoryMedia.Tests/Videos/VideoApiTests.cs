@@ -18,9 +18,10 @@ public sealed class VideoApiTests
     private static readonly JobRoutes Video = VideoJobKind.Paths;
     private readonly Guid user = Guid.NewGuid();
 
-    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null, int width = 160) => new()
+    private static Dictionary<string, string?> Settings(string media, double secondsPerScene = 1, string? imageDelay = null, int width = 160, string? work = null) => new()
     {
         ["Media:Path"] = media,
+        ["Video:WorkPath"] = work,
         ["Video:Width"] = width.ToString(CultureInfo.InvariantCulture),
         ["Video:Height"] = (width * 9 / 16).ToString(CultureInfo.InvariantCulture),
         ["Video:FrameRate"] = "25",
@@ -69,16 +70,17 @@ public sealed class VideoApiTests
             previous = (await first.GetStoryAsync(story.Id)).VideoUrl!;
         }
         // Twenty minutes of 640x360 video take minutes to render: ffmpeg is certainly still at work when the job is cleared.
-        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 600, width: 640));
+        var work = TempDirectory.Create("video-work");
+        await using var slow = await ServiceInstance.StartAsync(backend, Settings(media, secondsPerScene: 600, width: 640, work: work));
         using var client = slow.Client(user);
         var job = await client.StartAsync(story.Id, Video);
         await client.WaitForJobAsync(job.Id, j => j.Progress > 0 || j.Status != JobStatus.Processing, TimeSpan.FromSeconds(60), Video);
-        var ffmpeg = Assert.Single(FfmpegProcessesWritingTo(media));
+        var ffmpeg = Assert.Single(FfmpegProcessesWritingTo(work));
 
         await client.ClearAsync(story.Id, Video);
 
         await Eventually.TrueAsync(() => !Directory.Exists($"/proc/{ffmpeg}"), TimeSpan.FromSeconds(10), $"ffmpeg {ffmpeg} is still running after the clear");
-        await Eventually.TrueAsync(() => Directory.GetFiles(media, "*.tmp").Length == 0, TimeSpan.FromSeconds(30), "the cleared job's temporary file is still there");
+        await Eventually.TrueAsync(() => Directory.GetFileSystemEntries(work).Length == 0, TimeSpan.FromSeconds(30), "the cleared job's working directory is still there");
         var cleared = await client.GetJobAsync(job.Id, Video);
         Assert.Equal((JobStatus.Failed, JobGuard.ClearedByUser), (cleared.Status, cleared.Error));
         Assert.Equal(previous, (await client.GetStoryAsync(story.Id)).VideoUrl);
@@ -114,6 +116,24 @@ public sealed class VideoApiTests
         Assert.Equal([1, 2, 3], missingProblem.GetProperty("scenes_without_image").EnumerateArray().Select(p => p.GetInt32()));
         Assert.Contains("scenes 1, 2, 3 have none", missingProblem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await client.JobsAsync(story.Id, Video));
+    }
+
+    [Fact]
+    public async Task A_failing_ffmpeg_fails_the_job_without_its_output_or_the_server_s_paths_which_go_to_the_log()
+    {
+        var media = TempDirectory.Create("media");
+        var work = TempDirectory.Create("video-work");
+        await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), Settings(media, work: work));
+        using var client = service.Client(user);
+        var story = await IllustratedStoryAsync(client, scenes: 2);
+        // A scene image emptied: ffmpeg exits non-zero, its error output naming the full path of the worker's copy.
+        await File.WriteAllBytesAsync(Path.Combine(media, Path.GetFileName(story.Scenes[1].ImageUrl!)), []);
+
+        var done = await client.WaitUntilFinishedAsync((await client.StartAsync(story.Id, Video)).Id, kind: Video);
+
+        Assert.Equal(JobStatus.Failed, done.Status);
+        Assert.Matches(@"^The video could not be rendered: ffmpeg failed \(exit code \d+\)\.$", done.Error);
+        Assert.Contains(TestLog.Provider.Lines, line => line.Contains("ffmpeg exited with code", StringComparison.Ordinal) && line.Contains(work, StringComparison.Ordinal));
     }
 
     private static async Task<StoryView> IllustratedStoryAsync(HttpClient client, int scenes)

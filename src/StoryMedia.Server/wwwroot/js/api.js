@@ -37,8 +37,17 @@ async function errorOf(response) {
   return new ApiError(response.status, title, detail, problem, Number.isFinite(retryAfter) ? retryAfter : null);
 }
 
+// The target of a `Link: <…>; rel="next"` header, or null when there is no next page.
+function nextLink(header) {
+  for (const part of (header ?? '').split(',')) {
+    const match = /^\s*<([^>]*)>\s*;\s*rel="?next"?\s*$/i.exec(part);
+    if (match) return match[1];
+  }
+  return null;
+}
+
 export function createApi(session) {
-  async function request(method, path, body) {
+  async function send(method, path, body) {
     const headers = { Accept: 'application/json' };
     const token = session.token();
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -54,11 +63,21 @@ export function createApi(session) {
       if (response.status === 401 && token) session.expired();
       throw error;
     }
+    return response;
+  }
+
+  async function request(method, path, body) {
+    const response = await send(method, path, body);
     return response.status === 204 ? null : response.json();
   }
 
   return {
     get: (path) => request('GET', path),
+    // A paged list: its items, and the path of the next page from the Link header (null on the last page).
+    page: async (path) => {
+      const response = await send('GET', path);
+      return { items: await response.json(), next: nextLink(response.headers.get('link')) };
+    },
     post: (path, body) => request('POST', path, body ?? {}),
     put: (path, body) => request('PUT', path, body),
     // EventSource cannot send headers; the events routes read the token from the query instead.

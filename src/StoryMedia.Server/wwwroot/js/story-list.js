@@ -8,7 +8,7 @@ export function scenesOf(text) {
 }
 
 export async function renderStoryList(container, api, { onError }) {
-  const stories = await api.get('/api/stories');
+  const first = await api.page('/api/stories');
 
   const title = el('input', { id: 'new-title', name: 'title', type: 'text', required: true, maxlength: 200, autocomplete: 'off' });
   const style = el('input', { id: 'new-style', name: 'style', type: 'text', maxlength: 100, list: 'style-suggestions',
@@ -47,26 +47,47 @@ export async function renderStoryList(container, api, { onError }) {
     }
   });
 
-  const list = el('ul', { class: 'story-list', 'aria-labelledby': 'stories-title' }, ...stories.map(storyItem));
+  const list = el('ul', { class: 'story-list', 'aria-labelledby': 'stories-title' }, ...first.items.map(storyItem));
   const empty = el('p', { class: 'muted', text: 'No stories yet. Write your first one under New story.' });
-  show(empty, stories.length === 0);
+  show(empty, first.items.length === 0);
+
+  // The list comes a page at a time; "More stories" follows the page's next link until there is none.
+  let next = first.next;
+  const more = el('button', { type: 'button', class: 'button', text: 'More stories' });
+  show(more, next !== null);
+  more.addEventListener('click', async () => {
+    if (more.getAttribute('aria-disabled') === 'true') return;
+    more.setAttribute('aria-disabled', 'true');
+    try {
+      const page = await api.page(next);
+      const items = page.items.map(storyItem);
+      list.append(...items);
+      next = page.next;
+      show(more, next !== null);
+      // The first new story takes the focus, so a keyboard user carries on where the list grew.
+      items[0]?.querySelector('a')?.focus();
+    } catch (error) {
+      onError(error);
+    } finally {
+      more.removeAttribute('aria-disabled');
+    }
+  });
 
   const heading = el('h1', { id: 'stories-title', tabindex: '-1', text: 'Your stories' });
   container.replaceChildren(
     el('div', { class: 'stories-layout' },
-      el('section', { class: 'panel', 'aria-labelledby': 'stories-title' }, heading, empty, list),
+      el('section', { class: 'panel', 'aria-labelledby': 'stories-title' }, heading, empty, list, more),
       form));
   return () => {};
 }
 
 function storyItem(story) {
-  const cover = story.scenes.find((scene) => scene.image_url);
   return el('li', {},
     el('a', { class: 'story-card', href: `#/stories/${story.id}` },
-      cover
-        ? el('img', { class: 'cover', src: cover.image_url, alt: '', width: 768, height: 432 })
+      story.cover_image_url
+        ? el('img', { class: 'cover', src: story.cover_image_url, alt: '', width: 768, height: 432 })
         : el('span', { class: 'cover placeholder', 'aria-hidden': 'true' }),
       el('span', { class: 'story-card-body' },
         el('span', { class: 'story-card-title', text: story.title }),
-        el('span', { class: 'story-card-meta', text: `${story.style || 'No style'} · ${plural(story.scenes.length, 'scene')} · ${when(story.created_at)}` }))));
+        el('span', { class: 'story-card-meta', text: `${story.style || 'No style'} · ${plural(story.scene_count, 'scene')} · ${when(story.created_at)}` }))));
 }

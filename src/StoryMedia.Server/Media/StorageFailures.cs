@@ -1,0 +1,26 @@
+using System.Net.Sockets;
+using Amazon.Runtime;
+
+namespace StoryMedia.Media;
+
+/// <summary>
+/// A media storage failure in words a writer may read in a job's error: its kind, never an exception's message,
+/// which names the server's paths or the store's endpoint (the log has the whole exception).
+/// </summary>
+public static class StorageFailures
+{
+    public static bool Is(Exception ex) => ex is IOException or UnauthorizedAccessException;
+
+    public static string Describe(Exception ex) => (ex is MediaStorageException { InnerException: { } inner } ? inner : ex) switch
+    {
+        AmazonServiceException { StatusCode: not 0 } refused => $"the bucket answered {(int)refused.StatusCode} {refused.ErrorCode}",
+        OperationCanceledException or TimeoutException => "the bucket did not answer in time",
+        AmazonClientException or HttpRequestException or SocketException => "the bucket could not be reached",
+        UnauthorizedAccessException => "permission denied",
+        // ENOSPC on Linux (the errno is the HResult there); ERROR_DISK_FULL and ERROR_HANDLE_DISK_FULL on Windows.
+        IOException { HResult: 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027) } => "no space left on the device",
+        DirectoryNotFoundException => "its directory is missing",
+        FileNotFoundException => "the file is missing",
+        _ => "an input/output error",
+    };
+}

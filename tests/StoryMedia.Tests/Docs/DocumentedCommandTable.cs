@@ -35,6 +35,8 @@ public static class DocumentedCommandTable
             Test<ReadmeWalkthroughTests>(nameof(ReadmeWalkthroughTests.The_curl_walkthrough_answers_as_the_readme_says_against_the_service_it_starts))),
         new("README.md", "export Database__Provider=postgres",
             Test<DocsProductionStartTests>(nameof(DocsProductionStartTests.The_readme_production_commands_run_Production_where_no_token_can_be_minted))),
+        new("README.md", "export Media__Store=s3",
+            Test<ScaleOutDocsTests>(nameof(ScaleOutDocsTests.The_readme_scale_out_commands_start_an_instance_that_keeps_its_images_in_the_bucket))),
         new("docs/providers.md", "export Images__Provider=openai",
             Test<ProviderDocsTests>(nameof(ProviderDocsTests.The_OpenAI_commands_start_a_service_that_draws_through_the_configured_API))),
         new("docs/providers.md", "export Images__Provider=automatic1111",

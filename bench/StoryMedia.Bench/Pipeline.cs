@@ -82,7 +82,7 @@ public static class Pipeline
         foreach (var scene in story.Scenes)
         {
             var request = new ImageRequest(scene.Id, scene.Position, story.Scenes.Count, scene.Text, story.Style, null,
-                ScenePrompts.Compose(story.Style, null, scene.Text));
+                ScenePrompts.Compose(story.Style, null, scene.Text), ImageJobKind.NewSeed());
             var image = await renderer.GenerateAsync(request, ct);
             if (image.Bytes.Length == 0)
             {

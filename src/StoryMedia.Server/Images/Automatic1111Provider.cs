@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -10,7 +8,7 @@ namespace StoryMedia.Images;
 
 /// <summary>
 /// A self-hosted Stable Diffusion WebUI (AUTOMATIC1111, started with <c>--api</c>): <c>POST /sdapi/v1/txt2img</c>
-/// with a seed derived from the scene, so a retried or resumed job draws the same picture.
+/// with the job's seed for the scene, so a retried or resumed job draws the same picture and a new job a new one.
 /// </summary>
 public sealed class Automatic1111Provider(
     IHttpClientFactory clients,
@@ -27,10 +25,6 @@ public sealed class Automatic1111Provider(
     public Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken) =>
         calls.RunAsync(token => GenerateOnceAsync(request, token), InterruptAsync, cancellationToken);
 
-    /// <summary>A non-negative seed from the scene and its prompt: the same scene asked the same way draws the same image.</summary>
-    public static long SeedOf(ImageRequest request) =>
-        BinaryPrimitives.ReadUInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{request.SceneId:N}|{request.Prompt}"))) & int.MaxValue;
-
     private async Task<GeneratedImage> GenerateOnceAsync(ImageRequest request, CancellationToken cancellationToken)
     {
         var settings = options.Value;
@@ -41,7 +35,7 @@ public sealed class Automatic1111Provider(
             ["width"] = settings.Width,
             ["height"] = settings.Height,
             ["steps"] = settings.Steps,
-            ["seed"] = SeedOf(request),
+            ["seed"] = request.Seed,
             ["sampler_name"] = settings.Sampler,
             ["batch_size"] = 1,
             ["n_iter"] = 1,
@@ -49,6 +43,7 @@ public sealed class Automatic1111Provider(
             ["save_images"] = false,
         };
         using var message = Post("sdapi/v1/txt2img", JsonSerializer.SerializeToUtf8Bytes(body));
+        var attempts = ProviderAttempts.Count(message);
         using var response = await clients.CreateClient(Client).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -61,7 +56,36 @@ public sealed class Automatic1111Provider(
             && images[0].ValueKind == JsonValueKind.String
             ? images[0].GetString()
             : null;
-        return ProviderAnswers.DecodeImage(first);
+        var (model, seed) = InfoOf(answer);
+        return ProviderAnswers.DecodeImage(first) with
+        {
+            Facts = new(ImageOptions.Automatic1111, model, $"{settings.Width}x{settings.Height}", seed ?? request.Seed, RequestId: null, attempts.Value),
+        };
+    }
+
+    /// <summary>The checkpoint and seed the WebUI reports in <c>info</c> (a JSON string), when it does.</summary>
+    private static (string? Model, long? Seed) InfoOf(JsonElement answer)
+    {
+        if (answer.ValueKind != JsonValueKind.Object || !answer.TryGetProperty("info", out var info) || info.ValueKind != JsonValueKind.String)
+        {
+            return (null, null);
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(info.GetString()!);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+            var model = root.TryGetProperty("sd_model_name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
+            var seed = root.TryGetProperty("seed", out var drawn) && drawn.TryGetInt64(out var value) ? value : (long?)null;
+            return (model, seed);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
     }
 
     /// <summary>

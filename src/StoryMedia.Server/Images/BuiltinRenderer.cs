@@ -14,7 +14,7 @@ public sealed class BuiltinRendererOptions
     public TimeSpan DelayPerImage { get; set; } = TimeSpan.Zero;
 }
 
-/// <summary>The offline default provider: draws each scene as an illustrated card, byte-identical for identical input.</summary>
+/// <summary>The offline default provider: draws each scene as an illustrated card, byte-identical for identical input and seed.</summary>
 public sealed class BuiltinRenderer(IOptions<BuiltinRendererOptions> options, TimeProvider time) : IImageProvider
 {
     private const int Width = 768;
@@ -23,6 +23,9 @@ public sealed class BuiltinRenderer(IOptions<BuiltinRendererOptions> options, Ti
     private const float Padding = 16;
     private const float TextWidth = Width - (2 * (Margin + Padding));
     private const string Ellipsis = "…";
+
+    /// <summary>What its provenance calls the renderer: a version, so a changed drawing is told apart from an old one.</summary>
+    public const string Model = "illustrated-card-1";
 
     private sealed record Palette(SKColor SkyTop, SKColor SkyBottom, SKColor Far, SKColor Near, SKColor Accent, SKColor Panel, SKColor Ink, bool Night);
 
@@ -46,7 +49,8 @@ public sealed class BuiltinRenderer(IOptions<BuiltinRendererOptions> options, Ti
         {
             await Task.Delay(options.Value.DelayPerImage, time, cancellationToken);
         }
-        return await Task.Run(() => new GeneratedImage(Render(request, cancellationToken), "image/png"), cancellationToken);
+        var png = await Task.Run(() => Render(request, cancellationToken), cancellationToken);
+        return new GeneratedImage(png, "image/png") { Facts = new(ImageOptions.Builtin, Model, $"{Width}x{Height}", request.Seed, RequestId: null, Attempts: 1) };
     }
 
     private static byte[] Render(ImageRequest request, CancellationToken cancellationToken)
@@ -56,7 +60,8 @@ public sealed class BuiltinRenderer(IOptions<BuiltinRendererOptions> options, Ti
         var styleHash = StableHash(request.Style.Trim().ToUpperInvariant());
         var palette = Palettes[styleHash % (uint)Palettes.Length];
         var composition = (Composition)(styleHash / (uint)Palettes.Length % 4);
-        var random = new Random((int)StableHash(string.Create(CultureInfo.InvariantCulture, $"{request.SceneId}|{request.SceneText}")));
+        // The job's seed for the scene picks the landscape, so a new job draws a new picture and the same seed the same one.
+        var random = new Random((int)StableHash(string.Create(CultureInfo.InvariantCulture, $"{request.Seed}|{request.SceneId}|{request.SceneText}")));
 
         using var surface = SKSurface.Create(new SKImageInfo(Width, Height, SKColorType.Rgba8888, SKAlphaType.Premul));
         var canvas = surface.Canvas;

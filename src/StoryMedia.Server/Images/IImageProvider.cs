@@ -8,10 +8,21 @@ public sealed record ImageRequest(
     string SceneText,
     string Style,
     string? Instructions,
-    string Prompt);
+    string Prompt,
+    long Seed);
 
-/// <summary>An encoded image as the provider returned it.</summary>
-public sealed record GeneratedImage(ReadOnlyMemory<byte> Bytes, string ContentType);
+/// <summary>An encoded image as the provider returned it, and what the provider says of how it made it.</summary>
+public sealed record GeneratedImage(ReadOnlyMemory<byte> Bytes, string ContentType)
+{
+    public ProviderFacts? Facts { get; init; }
+}
+
+/// <summary>How a provider made one image: part of its provenance (the job adds the prompt and the time it took).</summary>
+/// <param name="Model">The model the provider names, or null when it does not say.</param>
+/// <param name="Seed">The seed it drew with, or null for a provider that takes none.</param>
+/// <param name="RequestId">The provider's own id of the request, where it returns one.</param>
+/// <param name="Attempts">HTTP attempts the image took, retries included.</param>
+public sealed record ProviderFacts(string Provider, string? Model, string Size, long? Seed, string? RequestId, int Attempts);
 
 /// <summary>Turns one scene into one image. Implementations must honour cancellation promptly.</summary>
 public interface IImageProvider

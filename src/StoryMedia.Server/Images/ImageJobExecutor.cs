@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
 using StoryMedia.Operations;
@@ -6,9 +9,10 @@ using StoryMedia.Stories;
 namespace StoryMedia.Images;
 
 /// <summary>
-/// An image job: one image per scene, skipping scenes an earlier attempt of this job already made; as many scenes
-/// at once as the provider allows (one by one for the built-in renderer, in order). Each image is stored and
-/// recorded against the job; the scenes show it only once the job completes.
+/// An image job: one image per planned scene (the whole story, or the scenes the writer chose), each with the seed its
+/// start drew, skipping scenes an earlier attempt of this job already made; as many scenes at once as the provider allows
+/// (one by one for the built-in renderer, in order). Each image is stored and recorded against the job with how it was
+/// made; the scenes show it only once the job completes.
 /// </summary>
 public sealed class ImageJobExecutor(
     StoryStore stories, ImageJobOutputs outputs, MediaStore media, IImageProvider provider, StoryMediaTelemetry telemetry, TimeProvider time) : IJobExecutor
@@ -20,21 +24,26 @@ public sealed class ImageJobExecutor(
             ?? throw new JobFailedException("The story no longer exists.");
         var style = job.Style ?? story.Style;
         var done = await outputs.SceneImagesAsync(job.Id, cancellationToken);
-        var total = story.Scenes.Count;
-        var count = story.Scenes.Count(s => done.ContainsKey(s.Id));
+        var plan = await outputs.PlanAsync(job.Id, cancellationToken);
+        // A job started before plans were kept makes every scene, with seeds that stay the same across its attempts.
+        var scenes = plan.Count == 0 ? story.Scenes : [.. story.Scenes.Where(s => plan.ContainsKey(s.Id))];
+        long SeedOf(Scene scene) => plan.TryGetValue(scene.Id, out var seed) ? seed : LegacySeed(job.Id, scene.Id);
+        var total = scenes.Count;
+        var count = scenes.Count(s => done.ContainsKey(s.Id));
         await context.ReportAsync(count, total, cancellationToken);
         // Reports go one at a time so the persisted progress never steps back.
         using var reporting = new SemaphoreSlim(1);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, provider.ScenesAtOnce), CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(story.Scenes.Where(s => !done.ContainsKey(s.Id)), parallel, async (scene, token) =>
+        await Parallel.ForEachAsync(scenes.Where(s => !done.ContainsKey(s.Id)), parallel, async (scene, token) =>
         {
             var request = new ImageRequest(
-                scene.Id, scene.Position, total, scene.Text, style, job.Instructions,
-                ScenePrompts.Compose(style, job.Instructions, scene.Text));
+                scene.Id, scene.Position, story.Scenes.Count, scene.Text, style, job.Instructions,
+                ScenePrompts.Compose(style, job.Instructions, scene.Text), SeedOf(scene));
             var sceneStarted = time.GetTimestamp();
             var image = await GenerateAsync(request, token);
+            var took = time.GetElapsedTime(sceneStarted);
             var key = await SaveAsync(image, scene.Position, token);
-            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, token));
+            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, ProvenanceOf(request, image, took), token));
             await reporting.WaitAsync(token);
             try
             {
@@ -47,6 +56,17 @@ public sealed class ImageJobExecutor(
             telemetry.SceneDone(job.Kind, time.GetElapsedTime(sceneStarted));
         });
     }
+
+    /// <summary>What the provider said of the image, with the prompt sent and the time it took.</summary>
+    private ImageProvenance ProvenanceOf(ImageRequest request, GeneratedImage image, TimeSpan took)
+    {
+        var facts = image.Facts ?? new ProviderFacts(provider.GetType().Name, Model: null, Size: "unknown", Seed: null, RequestId: null, Attempts: 1);
+        return new ImageProvenance(facts.Provider, facts.Model, facts.Size, facts.Seed, request.Prompt, facts.RequestId,
+            (int)Math.Min(int.MaxValue, took.TotalMilliseconds), facts.Attempts, time.GetUtcNow());
+    }
+
+    private static long LegacySeed(Guid jobId, Guid sceneId) =>
+        BinaryPrimitives.ReadUInt32LittleEndian(SHA256.HashData(Encoding.UTF8.GetBytes($"{jobId:N}|{sceneId:N}"))) & int.MaxValue;
 
     private async Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken)
     {

@@ -1,10 +1,13 @@
+using System.Security.Cryptography;
 using StoryMedia.Jobs;
 
 namespace StoryMedia.Images;
 
 /// <summary>
-/// Image jobs: one image per scene. What a job makes is recorded against it and replaces the scenes' images only when it
-/// completes. Blocks nothing itself (the video kind declares that image jobs block it), so its starts share the story's lock.
+/// Image jobs: one image per scene, of the whole story or of the scenes the writer chose. The start plans the job (its
+/// scenes, each with a new seed or its current image's); what a job makes is recorded against it and replaces those
+/// scenes' images only when it completes. Blocks nothing itself (the video kind declares that image jobs block it), so its
+/// starts share the story's lock.
 /// </summary>
 public sealed class ImageJobKind : IJobKind
 {
@@ -33,6 +36,48 @@ public sealed class ImageJobKind : IJobKind
 
     public string PageModule => "/js/kinds/image.js";
 
+    public bool ChoosesScenes => true;
+
+    /// <summary>Chosen scenes that are not the story's (unknown, or another story's) refuse the start, all named.</summary>
+    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken)
+    {
+        if (request.SceneIds is null)
+        {
+            return null;
+        }
+        var scenes = (await ScenesAsync(scope, request.StoryId, cancellationToken)).Select(s => s.Id).ToHashSet();
+        var unknown = request.SceneIds.Where(id => !scenes.Contains(id)).ToList();
+        return unknown.Count == 0
+            ? null
+            : new StartOutcome.NotReady(
+                "Scenes not found.",
+                $"The story has no scene {string.Join(", ", unknown)}; choose scenes of this story.",
+                new Dictionary<string, object?> { ["unknown_scene_ids"] = unknown },
+                StatusCodes.Status400BadRequest);
+    }
+
+    /// <summary>Plans the job: its scenes, each with the seed it will be drawn with, kept across a takeover.</summary>
+    public async Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
+    {
+        var chosen = request.SceneIds?.ToHashSet();
+        foreach (var scene in await ScenesAsync(scope, request.StoryId, cancellationToken))
+        {
+            if (chosen is null || chosen.Contains(scene.Id))
+            {
+                var seed = request.SameSeed && scene.Seed is { } current ? current : NewSeed();
+                await scope.ExecuteAsync(ImageJobSql.PlanScene, cancellationToken, ("job_id", job.Id), ("scene_id", scene.Id), ("seed", seed));
+            }
+        }
+    }
+
+    /// <summary>A fresh seed in the range every seeded provider takes (AUTOMATIC1111's is a 32-bit signed integer).</summary>
+    public static long NewSeed() => RandomNumberGenerator.GetInt32(int.MaxValue);
+
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(ImageJobSql.PublishSceneImages, cancellationToken, ("job_id", lease.JobId));
+
+    private static Task<List<(Guid Id, long? Seed)>> ScenesAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken) =>
+        scope.ReadAsync(ImageJobSql.ScenesWithSeeds,
+            r => (r.GetGuid(r.GetOrdinal("id")), r.IsDBNull(r.GetOrdinal("seed")) ? (long?)null : r.GetInt64(r.GetOrdinal("seed"))),
+            cancellationToken, ("story_id", storyId));
 }

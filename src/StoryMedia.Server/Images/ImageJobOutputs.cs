@@ -2,15 +2,24 @@ using StoryMedia.Jobs;
 
 namespace StoryMedia.Images;
 
-/// <summary>What an image job has made so far: each scene's image, recorded by a fenced write as it is made.</summary>
+/// <summary>What an image job makes and has made so far: its plan, and each scene's image with its provenance, recorded by a fenced write as it is made.</summary>
 public sealed class ImageJobOutputs(JobStore jobs)
 {
-    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, CancellationToken cancellationToken) =>
-        jobs.FencedAsync(lease, ImageJobSql.RecordSceneImage, cancellationToken, ("scene_id", sceneId), ("image_key", imageKey));
+    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, ImageProvenance made, CancellationToken cancellationToken) =>
+        jobs.FencedAsync(lease, ImageJobSql.RecordSceneImage, cancellationToken,
+            ("scene_id", sceneId), ("image_key", imageKey), ("provider", made.Provider), ("model", made.Model), ("size", made.Size),
+            ("seed", made.Seed), ("prompt", made.Prompt), ("request_id", made.RequestId), ("duration_ms", made.DurationMs),
+            ("provider_attempts", made.Attempts), ("made_at", made.MadeAt));
 
     /// <summary>Scene images this job has already made, in earlier attempts too, so a resumed job skips them.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await jobs.Database.ReadAsWorkerAsync(ImageJobSql.SceneImagesOfJob,
             r => (Scene: r.GetGuid(r.GetOrdinal("scene_id")), Key: r.GetString(r.GetOrdinal("image_key"))), cancellationToken, ("job_id", jobId)))
             .ToDictionary(image => image.Scene, image => image.Key);
+
+    /// <summary>The scenes the job makes with their seeds, as its start planned them; empty for a job started before plans.</summary>
+    public async Task<IReadOnlyDictionary<Guid, long>> PlanAsync(Guid jobId, CancellationToken cancellationToken) =>
+        (await jobs.Database.ReadAsWorkerAsync(ImageJobSql.PlanOfJob,
+            r => (Scene: r.GetGuid(r.GetOrdinal("scene_id")), Seed: r.GetInt64(r.GetOrdinal("seed"))), cancellationToken, ("job_id", jobId)))
+            .ToDictionary(plan => plan.Scene, plan => plan.Seed);
 }

@@ -2,14 +2,36 @@ using StoryMedia.Jobs;
 
 namespace StoryMedia.Images;
 
-/// <summary>The image kind's own statements: scene images made so far by a job, published to the scenes only when it completes.</summary>
+/// <summary>
+/// The image kind's own statements: the scenes a job makes and their seeds (its plan, written when it starts), the
+/// images made so far with how each was made, published to the scenes only when it completes.
+/// </summary>
 internal static class ImageJobSql
 {
+    /// <summary>The story's scenes with the seed of each one's current image, if its provenance has one; in the start's transaction.</summary>
+    public const string ScenesWithSeeds = """
+        select sc.id, sc.position,
+               (select js.seed from image_generation_job_scenes js
+                 where js.scene_id = sc.id and js.image_key = sc.image_key and js.seed is not null
+                 limit 1) as seed
+          from scenes sc
+         where sc.story_id = @story_id
+         order by sc.position
+        """;
+
+    public const string PlanScene = "insert into image_generation_job_plans (job_id, scene_id, seed) values (@job_id, @scene_id, @seed)";
+
+    public const string PlanOfJob = "select scene_id, seed from image_generation_job_plans where job_id = @job_id";
+
     public static readonly string RecordSceneImage = $"""
-        insert into image_generation_job_scenes (job_id, scene_id, image_key)
-        select @job_id, @scene_id, @image_key
+        insert into image_generation_job_scenes
+               (job_id, scene_id, image_key, provider, model, size, seed, prompt, request_id, duration_ms, provider_attempts, made_at)
+        select @job_id, @scene_id, @image_key, @provider, @model, @size, @seed, @prompt, @request_id, @duration_ms, @provider_attempts, @made_at
          where {JobSql.Held("image_generation_jobs")}
-        on conflict (job_id, scene_id) do update set image_key = excluded.image_key
+        on conflict (job_id, scene_id) do update
+           set image_key = excluded.image_key, provider = excluded.provider, model = excluded.model, size = excluded.size,
+               seed = excluded.seed, prompt = excluded.prompt, request_id = excluded.request_id, duration_ms = excluded.duration_ms,
+               provider_attempts = excluded.provider_attempts, made_at = excluded.made_at
         """;
 
     public const string SceneImagesOfJob = "select scene_id, image_key from image_generation_job_scenes where job_id = @job_id";
@@ -19,6 +41,29 @@ internal static class ImageJobSql
            set image_key = (select js.image_key from image_generation_job_scenes js
                              where js.job_id = @job_id and js.scene_id = scenes.id)
          where id in (select scene_id from image_generation_job_scenes where job_id = @job_id)
+        """;
+
+    /// <summary>How each scene's current image of the user's story was made, where that was recorded.</summary>
+    public const string ProvenanceOfStory = """
+        select sc.id as scene_id, js.job_id, js.provider, js.model, js.size, js.seed, js.prompt, js.request_id,
+               js.duration_ms, js.provider_attempts, js.made_at
+          from scenes sc
+          join stories s on s.id = sc.story_id
+          join image_generation_job_scenes js on js.scene_id = sc.id and js.image_key = sc.image_key
+         where sc.story_id = @story_id and s.user_id = @user_id and js.provider is not null
+        """;
+
+    /// <summary>A job of the user's: the scenes it makes (its plan; none for a job started before plans) and the images it has made.</summary>
+    public const string ScenesOfJob = """
+        select sc.id as scene_id, sc.position, p.seed, js.image_key
+          from image_generation_jobs j
+          join scenes sc on sc.story_id = j.story_id
+          left join image_generation_job_plans p on p.job_id = j.id and p.scene_id = sc.id
+          left join image_generation_job_scenes js on js.job_id = j.id and js.scene_id = sc.id
+         where j.id = @job_id and j.user_id = @user_id
+           and (p.scene_id is not null or js.scene_id is not null
+                or not exists (select 1 from image_generation_job_plans any_plan where any_plan.job_id = j.id))
+         order by sc.position
         """;
 
     /// <summary>The scenes' images, and those a processing job has made so far.</summary>

@@ -9,6 +9,7 @@ public static class ImageJobs
     {
         services.AddImageProviders(configuration);
         services.AddSingleton<ImageJobOutputs>();
+        services.AddSingleton<ImageProvenanceReader>();
         return services.AddJobKind<ImageJobExecutor>(new ImageJobKind());
     }
 }

@@ -41,6 +41,7 @@ public static class ImageProviders
         where T : class, IImageProvider
     {
         services.AddSingleton<RemoteImageCalls>();
+        services.AddTransient<ProviderAttempts>();
         services.AddSingleton<IImageProvider, T>();
     }
 
@@ -76,5 +77,7 @@ public static class ImageProviders
                 resilience.CircuitBreaker.BreakDuration = TimeSpan.FromSeconds(15);
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 2 * images.AttemptTimeout.Ticks));
             });
+        // Added after the resilience handler, so it is inside it and sees every attempt.
+        services.AddHttpClient(name).AddHttpMessageHandler<ProviderAttempts>();
     }
 }

@@ -49,6 +49,7 @@ public sealed class OpenAIImageProvider(
             Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(body, Wire)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
         };
         message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiKey);
+        var attempts = ProviderAttempts.Count(message);
         using var response = await clients.CreateClient(Client).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!response.IsSuccessStatusCode)
         {
@@ -60,13 +61,14 @@ public sealed class OpenAIImageProvider(
             && data[0].ValueKind == JsonValueKind.Object
             ? data[0]
             : throw new ImageProviderException("the image provider's answer contained no image.");
-        if (StringOf(image, "b64_json") is { } base64)
-        {
-            return ProviderAnswers.DecodeImage(base64);
-        }
-        return StringOf(image, "url") is { } url && Uri.TryCreate(url, UriKind.Absolute, out var location) && location.Scheme is "https" or "http"
-            ? await DownloadAsync(location, cancellationToken)
-            : throw new ImageProviderException("the image provider's answer contained no image.");
+        var made = StringOf(image, "b64_json") is { } base64
+            ? ProviderAnswers.DecodeImage(base64)
+            : StringOf(image, "url") is { } url && Uri.TryCreate(url, UriKind.Absolute, out var location) && location.Scheme is "https" or "http"
+                ? await DownloadAsync(location, cancellationToken)
+                : throw new ImageProviderException("the image provider's answer contained no image.");
+        // The Images API takes no seed.
+        var requestId = response.Headers.TryGetValues("x-request-id", out var ids) ? ids.FirstOrDefault() : null;
+        return made with { Facts = new(ImageOptions.OpenAI, settings.Model, settings.Size, Seed: null, requestId, attempts.Value) };
     }
 
     private async Task<GeneratedImage> DownloadAsync(Uri location, CancellationToken cancellationToken)

@@ -60,6 +60,17 @@ public interface IJobKind
     /// <summary>Runs in the start's transaction once the job row is inserted (a video keeps the scenes' images of this moment).</summary>
     Task StartedAsync(JobScope scope, Job job, CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>Whether its start takes <c>scene_ids</c> and <c>same_seed</c>: a kind that makes media scene by scene.</summary>
+    bool ChoosesScenes => false;
+
+    /// <summary>The start check with the whole request, for a kind that reads more of it than the story (its chosen scenes).</summary>
+    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken) =>
+        CheckStartAsync(scope, request.StoryId, cancellationToken);
+
+    /// <summary>The start's last step with the whole request (what a kind records of its chosen scenes).</summary>
+    Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
+        StartedAsync(scope, job, cancellationToken);
+
     /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
     Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);
 }

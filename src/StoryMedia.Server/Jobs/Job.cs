@@ -36,7 +36,10 @@ public sealed record JobLease(string Kind, Guid JobId, Guid StoryId, string Work
 }
 
 /// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
-public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null);
+/// <param name="SceneIds">The scenes the writer chose, each once, or null for the whole story (see <see cref="IJobKind.ChoosesScenes"/>).</param>
+/// <param name="SameSeed">Draw each scene with its current media's seed, where it has one.</param>
+public sealed record NewJob(
+    Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null, IReadOnlyList<Guid>? SceneIds = null, bool SameSeed = false);
 
 public abstract record StartOutcome
 {
@@ -50,7 +53,8 @@ public abstract record StartOutcome
 
     /// <summary>The kind's own start check refused: the story is not ready for it (e.g. a video with scenes that have no image).</summary>
     /// <param name="Facts">Extra members of the problem details, in the API's snake_case.</param>
-    public sealed record NotReady(string Title, string Detail, IReadOnlyDictionary<string, object?> Facts) : StartOutcome;
+    /// <param name="Status">422, or 400 when the request itself names what is not there (a chosen scene of another story).</param>
+    public sealed record NotReady(string Title, string Detail, IReadOnlyDictionary<string, object?> Facts, int Status = 422) : StartOutcome;
 
     public sealed record StoryNotFound : StartOutcome;
 

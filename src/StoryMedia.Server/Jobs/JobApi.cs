@@ -85,9 +85,13 @@ public static class JobApi
         {
             return invalid!;
         }
+        if (!SceneChoice.TryParse(kind, body, out var sceneIds, out invalid))
+        {
+            return invalid!;
+        }
         var style = string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim();
         var instructions = string.IsNullOrWhiteSpace(body.Instructions) ? null : body.Instructions.Trim();
-        var outcome = await guard.StartAsync(kind.Name, new NewJob(storyId, user.UserId(), style, instructions), ct);
+        var outcome = await guard.StartAsync(kind.Name, new NewJob(storyId, user.UserId(), style, instructions, SceneIds: sceneIds, SameSeed: body.SameSeed ?? false), ct);
         var now = time.GetUtcNow();
         switch (outcome)
         {
@@ -108,7 +112,7 @@ public static class JobApi
                             $"Wait until it finishes, or clear it with POST {other.Routes.Clear}, and try again.");
             case StartOutcome.NotReady notReady:
                 return TypedResults.Problem(
-                    statusCode: StatusCodes.Status422UnprocessableEntity, title: notReady.Title, detail: notReady.Detail,
+                    statusCode: notReady.Status, title: notReady.Title, detail: notReady.Detail,
                     extensions: new Dictionary<string, object?>(notReady.Facts));
             case StartOutcome.Contended:
                 http.Response.Headers.RetryAfter = "1";

@@ -21,7 +21,9 @@ public sealed record JobView(
         job.CreatedAt, job.HeartbeatAt, job.Attempts, job.Style, job.Instructions);
 }
 
-public sealed record GenerateRequest(string? StoryId, string? Style, string? Instructions);
+/// <param name="SceneIds">Only these scenes, for a kind that makes media per scene (<see cref="IJobKind.ChoosesScenes"/>); all of them when absent.</param>
+/// <param name="SameSeed">Draw each scene with the seed of its current media, where it has one, rather than a new one.</param>
+public sealed record GenerateRequest(string? StoryId, string? Style, string? Instructions, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null);
 
 public sealed record ClearRequest(string? StoryId);
 

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StoryMedia.Http;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
 
@@ -17,13 +18,15 @@ public sealed record EditScenesRequest(IReadOnlyList<SceneEditInput?>? Scenes);
 
 public sealed record SceneEditInput(string? Id, string? Text);
 
-public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl);
+/// <param name="ImageProvenance">How the current image was made, where that was recorded.</param>
+public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl, ImageProvenance? ImageProvenance = null);
 
 public sealed record StoryView(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes, string? VideoUrl)
 {
-    public static StoryView Of(Story story) => new(
+    public static StoryView Of(Story story, IReadOnlyDictionary<Guid, ImageProvenance>? provenance = null) => new(
         story.Id, story.Title, story.Style, story.CreatedAt,
-        [.. story.Scenes.Select(s => new SceneView(s.Id, s.Position, s.Text, s.ImageKey is null ? null : MediaStore.UrlOf(s.ImageKey)))],
+        [.. story.Scenes.Select(s => new SceneView(s.Id, s.Position, s.Text, s.ImageKey is null ? null : MediaStore.UrlOf(s.ImageKey),
+            s.ImageKey is null ? null : provenance?.GetValueOrDefault(s.Id)))],
         story.VideoKey is null ? null : MediaStore.UrlOf(story.VideoKey));
 }
 
@@ -52,7 +55,7 @@ public static class StoryApi
             .WithSummary("A page of the user's stories, newest first: each with its scene count and cover image.")
             .WithDescription($"At most `limit` stories ({DefaultPageSize} unless given, at most {MaxPageSize}). When there are more, " +
                              "the `Link` header names the next page (`rel=\"next\"`), whose `after` parameter is an opaque cursor: follow the link as it is.");
-        group.MapGet("{id:guid}", GetAsync).WithName("GetStory").WithSummary("A story with its scenes and each scene's current image.")
+        group.MapGet("{id:guid}", GetAsync).WithName("GetStory").WithSummary("A story with its scenes and each scene's current image, with how it was made.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPut("{id:guid}/scenes", EditScenesAsync).WithName("EditScenes")
             .WithSummary("Sets the text and order of the story's scenes: its scenes' ids in their new order, each with its text. Images stay with their scenes.")
@@ -110,7 +113,7 @@ public static class StoryApi
     }
 
     private static async Task<Results<Ok<StoryView>, ProblemHttpResult, ValidationProblem>> EditScenesAsync(
-        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
+        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, ImageProvenanceReader provenance, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (Validate(body, out var edits) is { } invalid)
         {
@@ -119,7 +122,7 @@ public static class StoryApi
         switch (await stories.EditScenesAsync(id, user.UserId(), edits, ct))
         {
             case SceneEditOutcome.Edited { Story: var story }:
-                return TypedResults.Ok(StoryView.Of(story));
+                return TypedResults.Ok(StoryView.Of(story, await provenance.OfStoryAsync(story.Id, user.UserId(), ct)));
             case SceneEditOutcome.WrongScenes { Field: var field, Message: var message }:
                 return Problems.Invalid(field, message);
             case SceneEditOutcome.JobRunning { Job: var running }:
@@ -193,6 +196,9 @@ public static class StoryApi
         return TypedResults.Ok(page.Take(pageSize).Select(StorySummaryView.Of));
     }
 
-    private static async Task<Results<Ok<StoryView>, ProblemHttpResult>> GetAsync(Guid id, ClaimsPrincipal user, StoryStore stories, CancellationToken ct) =>
-        await stories.GetAsync(id, user.UserId(), ct) is { } story ? TypedResults.Ok(StoryView.Of(story)) : Problems.StoryNotFound(id);
+    private static async Task<Results<Ok<StoryView>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, StoryStore stories, ImageProvenanceReader provenance, CancellationToken ct) =>
+        await stories.GetAsync(id, user.UserId(), ct) is { } story
+            ? TypedResults.Ok(StoryView.Of(story, await provenance.OfStoryAsync(id, user.UserId(), ct)))
+            : Problems.StoryNotFound(id);
 }

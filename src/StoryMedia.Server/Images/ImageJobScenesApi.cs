@@ -1,0 +1,59 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Http.HttpResults;
+using StoryMedia.Data;
+using StoryMedia.Http;
+using StoryMedia.Jobs;
+using StoryMedia.Media;
+
+namespace StoryMedia.Images;
+
+/// <summary>One scene of an image job: the seed it is drawn with, and its image once made (not yet published while the job runs).</summary>
+public sealed record ImageJobSceneView(Guid SceneId, int Position, long? Seed, string? ImageUrl);
+
+/// <summary>The scenes an image job makes: <see cref="WholeStory"/> when it makes every scene of the story.</summary>
+public sealed record ImageJobScenesView(Guid JobId, bool WholeStory, IReadOnlyList<ImageJobSceneView> Scenes);
+
+/// <summary><c>GET /api/image_jobs/{id}/scenes</c>: which scenes a job makes and what it has made so far.</summary>
+public static class ImageJobScenesApi
+{
+    public static RouteGroupBuilder MapImageJobScenes(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup(ImageJobKind.Paths.Collection).RequireAuthorization().WithTags("Image generation");
+        group.MapGet("{id:guid}/scenes", GetAsync)
+            .WithName("GetImageJobScenes")
+            .WithSummary("The scenes an image job makes, each with its seed and, once made, its image (published only when the job completes).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return group;
+    }
+
+    private static async Task<Results<Ok<ImageJobScenesView>, ProblemHttpResult>> GetAsync(
+        Guid id, ClaimsPrincipal user, JobStore jobs, Database database, CancellationToken ct)
+    {
+        var userId = user.UserId();
+        var job = await jobs.GetAsync(ImageJobKind.Kind, id, userId, ct);
+        if (job is null)
+        {
+            return Problems.JobNotFound(id);
+        }
+        await using var scope = await database.BeginReadAsUserAsync(userId, ct);
+        await using var command = database.Command(scope, ImageJobSql.ScenesOfJob, ("job_id", id), ("user_id", userId));
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var scenes = new List<ImageJobSceneView>();
+        while (await reader.ReadAsync(ct))
+        {
+            scenes.Add(new ImageJobSceneView(
+                reader.GetGuid(reader.GetOrdinal("scene_id")),
+                reader.GetInt32(reader.GetOrdinal("position")),
+                reader.IsDBNull(reader.GetOrdinal("seed")) ? null : reader.GetInt64(reader.GetOrdinal("seed")),
+                reader.IsDBNull(reader.GetOrdinal("image_key")) ? null : MediaStore.UrlOf(reader.GetString(reader.GetOrdinal("image_key")))));
+        }
+        var storyScenes = await ScenesInStoryAsync(database, scope, job.StoryId, ct);
+        return TypedResults.Ok(new ImageJobScenesView(id, scenes.Count == storyScenes, scenes));
+    }
+
+    private static async Task<int> ScenesInStoryAsync(Database database, DatabaseTransaction scope, Guid storyId, CancellationToken ct)
+    {
+        await using var count = database.Command(scope, "select count(*) from scenes where story_id = @story_id", ("story_id", storyId));
+        return Convert.ToInt32(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -12,7 +12,7 @@ public sealed class Automatic1111ProviderTests
     private readonly Guid user = Guid.NewGuid();
 
     [Fact]
-    public async Task A_job_completes_with_the_composed_prompts_and_settings_and_a_rerun_sends_the_same_seeds()
+    public async Task A_job_completes_with_the_composed_prompts_and_settings_a_rerun_draws_new_seeds_and_each_image_records_how_it_was_made()
     {
         await using var fake = await FakeImageApi.StartAsync((call, context) => Automatic1111Wire.Images(context, call.Body));
         await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), ProviderTests.Automatic1111(fake));
@@ -40,9 +40,18 @@ public sealed class Automatic1111ProviderTests
         });
         var seeds = calls.Select(c => (c.Prompt, Seed: c.Body.GetProperty("seed").GetInt64())).ToList();
         Assert.All(seeds, s => Assert.InRange(s.Seed, 0, int.MaxValue));
-        Assert.Equal(3, seeds.Take(3).Select(s => s.Seed).Distinct().Count());
-        Assert.Equal(seeds.Take(3), seeds.Skip(3));
-        Assert.All((await client.GetStoryAsync(story.Id)).Scenes, s => Assert.NotNull(s.ImageUrl));
+        Assert.Equal(6, seeds.Select(s => s.Seed).Distinct().Count());
+        Assert.Equal(seeds.Take(3).Select(s => s.Prompt), seeds.Skip(3).Select(s => s.Prompt));
+        var shown = (await client.GetStoryAsync(story.Id)).Scenes;
+        Assert.All(shown, scene =>
+        {
+            var made = scene.ImageProvenance!;
+            var call = seeds.Skip(3).Single(s => s.Prompt == made.Prompt);
+            Assert.Equal(("automatic1111", Automatic1111Wire.Model, "640x384", call.Seed, 1, (string?)null),
+                (made.Provider, made.Model, made.Size, made.Seed, made.Attempts, made.RequestId));
+            Assert.Equal(ScenePrompts.Compose("storybook", "gentle colours", scene.Text), made.Prompt);
+            Assert.Equal(second.Id, made.JobId);
+        });
     }
 
     [Theory]

@@ -132,13 +132,22 @@ public static class Automatic1111Wire
     public const string Txt2Img = "/sdapi/v1/txt2img";
     public const string Interrupt = "/sdapi/v1/interrupt";
 
+    /// <summary>The checkpoint the fake WebUI says it drew with.</summary>
+    public const string Model = "v1-5-pruned-emaonly";
+
     /// <summary>The WebUI echoes the request as <c>parameters</c> and describes the generation in <c>info</c>, a JSON string.</summary>
     public static Task Images(HttpContext context, JsonElement request, string image = TinyPng.Base64) =>
         context.Response.WriteAsJsonAsync(new
         {
             images = new[] { image },
             parameters = request,
-            info = JsonSerializer.Serialize(new { prompt = request.GetProperty("prompt").GetString(), seed = request.GetProperty("seed").GetInt64(), sampler_name = request.GetProperty("sampler_name").GetString() }),
+            info = JsonSerializer.Serialize(new
+            {
+                prompt = request.GetProperty("prompt").GetString(),
+                seed = request.GetProperty("seed").GetInt64(),
+                sampler_name = request.GetProperty("sampler_name").GetString(),
+                sd_model_name = Model,
+            }),
         });
 
     public static Task Interrupted(HttpContext context) => context.Response.WriteAsJsonAsync(new { });

@@ -106,12 +106,18 @@ public sealed class OpenAIProviderTests
     }
 
     [Fact]
-    public async Task A_rate_limit_with_retry_after_is_waited_out_and_the_job_completes()
+    public async Task A_rate_limit_with_retry_after_is_waited_out_and_the_image_records_both_attempts_and_the_provider_s_request_id()
     {
         var refused = 0;
-        await using var fake = await FakeImageApi.StartAsync((_, context) => Interlocked.Increment(ref refused) == 1
-            ? OpenAIWire.Error(context, 429, "Rate limit reached for images per minute.", "requests", "rate_limit_exceeded", retryAfter: "1")
-            : OpenAIWire.Image(context));
+        await using var fake = await FakeImageApi.StartAsync((_, context) =>
+        {
+            if (Interlocked.Increment(ref refused) == 1)
+            {
+                return OpenAIWire.Error(context, 429, "Rate limit reached for images per minute.", "requests", "rate_limit_exceeded", retryAfter: "1");
+            }
+            context.Response.Headers["x-request-id"] = "req_7f3c2a";
+            return OpenAIWire.Image(context);
+        });
         await using var service = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), ProviderTests.OpenAI(fake, apiKey));
         using var client = service.Client(user);
         var story = await client.CreateStoryAsync("ink", "Rain on the harbour.");
@@ -124,6 +130,10 @@ public sealed class OpenAIProviderTests
         // The configured backoff is 50 ms; only the header explains a wait of a second.
         Assert.True(calls[1].ReceivedAt - calls[0].ReceivedAt >= TimeSpan.FromMilliseconds(950),
             $"The retry came {(calls[1].ReceivedAt - calls[0].ReceivedAt).TotalMilliseconds:0} ms after the 429 that asked for 1 s.");
+        var made = (await client.GetStoryAsync(story.Id)).Scenes[0].ImageProvenance!;
+        Assert.Equal(("openai", "gpt-image-1", "1536x1024", (long?)null, "req_7f3c2a", 2), (made.Provider, made.Model, made.Size, made.Seed, made.RequestId, made.Attempts));
+        Assert.Equal(calls[1].Prompt, made.Prompt);
+        Assert.InRange(made.DurationMs, 950, 60_000);
     }
 
     [Fact]

@@ -27,6 +27,9 @@ public sealed class Stores : IAsyncDisposable
 
     public static JobKinds Kinds { get; } = new([new ImageJobKind(), new VideoJobKind(), new NoteJobKind()]);
 
+    /// <summary>The provenance the store tests record with each image they make by hand.</summary>
+    public static ImageProvenance Made { get; } = new("builtin", BuiltinRenderer.Model, "768x432", 42, "Scene", null, 5, 1, DateTimeOffset.UtcNow);
+
     public Database Database { get; }
 
     public JobStore Jobs { get; }
@@ -67,7 +70,7 @@ public sealed class Stores : IAsyncDisposable
         var lease = JobLease.Of((await Jobs.ClaimAsync(ImageJobKind.Kind, "illustrator", now, TimeSpan.FromMinutes(1), 3, none)).Claimed!);
         foreach (var scene in story.Scenes)
         {
-            Assert.True(await Images.RecordSceneImageAsync(lease, scene.Id, $"scene-{scene.Position}.png", none));
+            Assert.True(await Images.RecordSceneImageAsync(lease, scene.Id, $"scene-{scene.Position}.png", Made, none));
         }
         Assert.True(await Jobs.CompleteAsync(lease, now, none));
         return (await Stories.GetAsync(story.Id, user, none))!;

@@ -24,7 +24,7 @@ internal sealed record KindUnderTest(
     [
         new(ImageJobKind.Kind,
             (stores, user, scenes) => stores.NewStoryAsync(user, scenes),
-            (stores, lease, scene, key) => stores.Images.RecordSceneImageAsync(lease, scene.Id, key, None),
+            (stores, lease, scene, key) => stores.Images.RecordSceneImageAsync(lease, scene.Id, key, Stores.Made, None),
             async (stores, job) => [.. (await stores.Images.SceneImagesAsync(job, None)).Values],
             (_, story) => Task.FromResult<IReadOnlyList<string?>>([.. story.Scenes.Select(s => s.ImageKey)])),
         // A video needs an image in every scene.

@@ -18,8 +18,17 @@ export function createJobHistory({ api, kind }) {
         el('span', { class: `badge ${job.status}`, text: job.status }),
         el('span', { class: 'history-when' }, el('time', { datetime: job.started_at, text: when(job.started_at) })),
         el('span', { class: 'history-took', text: took }),
-        job.error ? el('p', { class: 'history-error', text: job.error }) : null);
+        job.error ? el('p', { class: 'history-error', text: job.error }) : null,
+        describe(job));
     }));
+  }
+
+  // What the kind says of a job beyond its status (an image job's scenes), filled in once it is known.
+  function describe(job) {
+    if (!kind.describeJob) return null;
+    const line = el('p', { class: 'history-scope', 'data-role': 'history-scope' });
+    kind.describeJob(job, api).then((text) => { line.textContent = text ?? ''; }, () => {});
+    return line;
   }
 
   return {

@@ -18,6 +18,7 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
   let ticker = null;
   let announcedDone = null;
   let disposed = false;
+  let extra = {}; // what the start asked for beyond the form (a kind's chosen scenes), kept for a retry after a clear
 
   const titleId = uniqueId(`${kind.key}-jobs`);
   const progressTitleId = uniqueId(`${kind.key}-progress`);
@@ -84,11 +85,12 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
   function request() {
     const body = { story_id: currentStory.id };
     for (const [name, input] of Object.entries(inputs)) body[name] = input.value.trim();
-    return body;
+    return { ...body, ...extra };
   }
 
-  async function start(opener) {
+  async function start(opener, more = {}) {
     if (state !== 'idle' || disposed) return; // a double click, or a job this page already follows
+    extra = more;
     const conflict = await tryStart();
     if (conflict) await negotiate(conflict, opener);
   }
@@ -276,6 +278,10 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
 
   return {
     element,
+    // Starts a job with more than the form says (e.g. { scene_ids }), with the same progress, dialog and history.
+    start(more, opener) {
+      return start(opener, more);
+    },
     update(next) {
       currentStory = next;
       renderProgress();

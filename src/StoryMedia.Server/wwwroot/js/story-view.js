@@ -59,8 +59,10 @@ export async function renderStory(container, api, storyId) {
   // Any kind's completion fetches the story again, which updates the scenes and every panel.
   renderStoryBody(story);
   const panels = kinds.map((kind) => {
-    const view = kind.attach?.({ story, scenes }) ?? {};
-    const panel = createJobPanel({ kind, kinds, api, story, content: view.content, onProgress: (job) => view.onProgress?.(job, current), onCompleted: refresh });
+    // A kind's own controls on the scenes (such as regenerating one) start its jobs through its panel.
+    let panel = null;
+    const view = kind.attach?.({ story, scenes, api, start: (extra, opener) => panel?.start(extra, opener) }) ?? {};
+    panel = createJobPanel({ kind, kinds, api, story, content: view.content, onProgress: (job) => view.onProgress?.(job, current), onCompleted: refresh });
     return { ...panel, update(s) { view.update?.(s); panel.update(s); } };
   });
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using StoryMedia.Data;
@@ -36,24 +37,21 @@ public static class ImageJobScenesApi
             return Problems.JobNotFound(id);
         }
         await using var scope = await database.BeginReadAsUserAsync(userId, ct);
-        await using var command = database.Command(scope, ImageJobSql.ScenesOfJob, ("job_id", id), ("user_id", userId));
-        await using var reader = await command.ExecuteReaderAsync(ct);
         var scenes = new List<ImageJobSceneView>();
-        while (await reader.ReadAsync(ct))
+        await using (var command = database.Command(scope, ImageJobSql.ScenesOfJob, ("job_id", id), ("user_id", userId)))
+        await using (var reader = await command.ExecuteReaderAsync(ct))
         {
-            scenes.Add(new ImageJobSceneView(
-                reader.GetGuid(reader.GetOrdinal("scene_id")),
-                reader.GetInt32(reader.GetOrdinal("position")),
-                reader.IsDBNull(reader.GetOrdinal("seed")) ? null : reader.GetInt64(reader.GetOrdinal("seed")),
-                reader.IsDBNull(reader.GetOrdinal("image_key")) ? null : MediaStore.UrlOf(reader.GetString(reader.GetOrdinal("image_key")))));
+            while (await reader.ReadAsync(ct))
+            {
+                scenes.Add(new ImageJobSceneView(
+                    reader.GetGuid(reader.GetOrdinal("scene_id")),
+                    reader.GetInt32(reader.GetOrdinal("position")),
+                    reader.IsDBNull(reader.GetOrdinal("seed")) ? null : reader.GetInt64(reader.GetOrdinal("seed")),
+                    reader.IsDBNull(reader.GetOrdinal("image_key")) ? null : MediaStore.UrlOf(reader.GetString(reader.GetOrdinal("image_key")))));
+            }
         }
-        var storyScenes = await ScenesInStoryAsync(database, scope, job.StoryId, ct);
+        await using var count = database.Command(scope, ImageJobSql.ScenesOfStory, ("story_id", job.StoryId));
+        var storyScenes = Convert.ToInt32(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         return TypedResults.Ok(new ImageJobScenesView(id, scenes.Count == storyScenes, scenes));
-    }
-
-    private static async Task<int> ScenesInStoryAsync(Database database, DatabaseTransaction scope, Guid storyId, CancellationToken ct)
-    {
-        await using var count = database.Command(scope, "select count(*) from scenes where story_id = @story_id", ("story_id", storyId));
-        return Convert.ToInt32(await count.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

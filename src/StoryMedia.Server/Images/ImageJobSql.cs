@@ -66,6 +66,8 @@ internal static class ImageJobSql
          order by sc.position
         """;
 
+    public const string ScenesOfStory = "select count(*) from scenes where story_id = @story_id";
+
     /// <summary>The scenes' images, and those a processing job has made so far.</summary>
     public const string MediaKeysInUse = """
         select image_key from scenes where image_key is not null

@@ -46,7 +46,7 @@ public sealed class ChosenScenesTests
         Assert.Equal(JobStatus.Completed, (await client.WaitUntilFinishedAsync(job.Id)).Status);
 
         var after = await client.GetStoryAsync(story.Id);
-        Assert.Equal([before.Scenes[0].ImageUrl, before.Scenes[2].ImageUrl], [after.Scenes[0].ImageUrl, after.Scenes[2].ImageUrl]);
+        Assert.Equal((before.Scenes[0].ImageUrl, before.Scenes[2].ImageUrl), (after.Scenes[0].ImageUrl, after.Scenes[2].ImageUrl));
         Assert.All(chosen, id => Assert.NotEqual(before.Scenes.Single(s => s.Id == id).ImageUrl, after.Scenes.Single(s => s.Id == id).ImageUrl));
         var made = await client.JobScenesAsync(job.Id);
         Assert.False(made.WholeStory);

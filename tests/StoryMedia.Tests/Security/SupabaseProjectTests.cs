@@ -89,6 +89,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             ($"select id from scenes where story_id = '{story}'", 2),
             ($"select id from image_generation_jobs where id = '{job}'", 1),
             ($"select scene_id from image_generation_job_scenes where job_id = '{job}'", 2),
+            ($"select scene_id from image_generation_job_plans where job_id = '{job}'", 2),
         };
 
         foreach (var (sql, alicesRows) in reads)
@@ -115,6 +116,10 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"update stories set title = 'renamed' where id = '{story.Id}'",
             $"update scenes set text = 'edited around the service' where story_id = '{story.Id}'",
             $"insert into image_generation_job_scenes (job_id, scene_id, image_key) values ('{job}', '{story.Scenes[0].Id}', 'x.png')",
+            $"update image_generation_job_scenes set seed = 1, prompt = 'forged' where job_id = '{job}'",
+            $"insert into image_generation_job_plans (job_id, scene_id, seed) values ('{job}', '{story.Scenes[0].Id}', 1)",
+            $"update image_generation_job_plans set seed = 1 where job_id = '{job}'",
+            $"delete from image_generation_job_plans where job_id = '{job}'",
             $"delete from image_generation_jobs where id = '{job}'",
             $"delete from stories where id = '{story.Id}'",
         };
@@ -208,7 +213,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
     private async Task<List<string>> TablesInPublicAsync() =>
         await ColumnAsync(deployment.Project.AdminConnectionString, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1");
 
-    private static string FirstColumn(string table) => table == "schema_migrations" ? "version" : table.EndsWith("_scenes", StringComparison.Ordinal) || table == "job_trace_parents" ? "job_id" : "id";
+    private static string FirstColumn(string table) => table == "schema_migrations" ? "version" : table.EndsWith("_scenes", StringComparison.Ordinal) || table.EndsWith("_plans", StringComparison.Ordinal) || table == "job_trace_parents" ? "job_id" : "id";
 
     /// <summary>Runs one statement through the public API's role; null when it was allowed, else the SQL state.</summary>
     private async Task<string?> FailureAsAsync(string role, Guid? user, string sql)

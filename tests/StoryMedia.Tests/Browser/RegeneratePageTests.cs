@@ -16,7 +16,8 @@ public sealed class RegeneratePageTests(BrowserFixture fixture) : PageTests(fixt
         await Api.WaitUntilFinishedAsync((await Api.StartAsync(story.Id)).Id);
         var ui = await SignedInPageAsync();
         var page = ui.Page;
-        await ui.OpenStoryAsync(story.Id);
+        await page.GotoAsync($"/#/stories/{story.Id}");
+        await Expect(ui.History).ToHaveCountAsync(1);
         await ui.WaitForLoadedImagesAsync(3);
         var first = await ui.ImageSourcesAsync();
 

@@ -66,8 +66,11 @@ public static class ImageProviders
                 resilience.Retry.ShouldRetryAfterHeader = true;
                 if (quotaAware)
                 {
+                    // A paid call is retried only when its outcome proves no image was made: the Images API takes no
+                    // idempotency key, so a call whose request went out and whose answer was lost may have been billed.
                     resilience.Retry.ShouldHandle = async args =>
                         HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                        && !MayHaveBeenBilled(args.Outcome.Exception)
                         && !(args.Outcome.Result is { } response && await OpenAIImageProvider.IsQuotaExhaustedAsync(response));
                 }
                 // Image calls are few and slow: judge the provider on a handful of them, over a window the
@@ -80,4 +83,12 @@ public static class ImageProviders
         // Added after the resilience handler, so it is inside it and sees every attempt.
         services.AddHttpClient(name).AddHttpMessageHandler<ProviderAttempts>();
     }
+
+    /// <summary>An attempt that timed out or lost its connection after the request was sent; a refused connection never reached the provider.</summary>
+    private static bool MayHaveBeenBilled(Exception? failure) => failure switch
+    {
+        null => false,
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError } => false,
+        _ => true,
+    };
 }

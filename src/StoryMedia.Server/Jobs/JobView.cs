@@ -23,7 +23,13 @@ public sealed record JobView(
 
 /// <param name="SceneIds">Only these scenes, for a kind that makes media per scene (<see cref="IJobKind.ChoosesScenes"/>); all of them when absent.</param>
 /// <param name="SameSeed">Draw each scene with the seed of its current media, where it has one, rather than a new one.</param>
-public sealed record GenerateRequest(string? StoryId, string? Style, string? Instructions, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null);
+public sealed record GenerateRequest(string? StoryId, string? Style = null, string? Instructions = null, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null);
+
+/// <summary>The one 409 of a refusal because of a processing job, as the OpenAPI document describes it (<see cref="JobApi.Conflict"/>).</summary>
+public sealed class JobConflictProblem : Microsoft.AspNetCore.Mvc.ProblemDetails
+{
+    public required JobView Job { get; init; }
+}
 
 public sealed record ClearRequest(string? StoryId);
 

@@ -36,6 +36,9 @@ public sealed record JobLease(string Kind, Guid JobId, Guid StoryId, string Work
 }
 
 /// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
+/// <summary>A user's bounds, checked by every start in the database: they hold across instances.</summary>
+public sealed record UserBounds(int MaxWaiting, int StartsPerWindow, TimeSpan Window);
+
 public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null);
 
 public abstract record StartOutcome
@@ -53,6 +56,10 @@ public abstract record StartOutcome
     public sealed record NotReady(string Title, string Detail, IReadOnlyDictionary<string, object?> Facts) : StartOutcome;
 
     public sealed record StoryNotFound : StartOutcome;
+
+    /// <summary>The user is at one of their bounds (<c>Jobs:MaxWaitingPerUser</c>, <c>RateLimits:StartsPerWindow</c>): nothing was written.</summary>
+    /// <param name="Setting">The setting that bounds it, named in the answer.</param>
+    public sealed record OverUserBound(string Setting, int Limit, string Detail, TimeSpan RetryAfter) : StartOutcome;
 
     /// <summary>Every try lost its race to a job that ended before it could be read: the story's jobs change too fast to answer now.</summary>
     public sealed record Contended : StartOutcome;

@@ -1,6 +1,9 @@
 namespace StoryMedia.Jobs;
 
-/// <summary>A job as the API shows it (snake_case on the wire).</summary>
+/// <summary>
+/// A job as the API shows it (snake_case on the wire). <see cref="QueuePosition"/>: while the job waits for a worker,
+/// an estimate of its place in the fair order (1 = next); null while it runs and once it ended.
+/// </summary>
 public sealed record JobView(
     Guid Id,
     string Kind,
@@ -14,7 +17,8 @@ public sealed record JobView(
     DateTimeOffset HeartbeatAt,
     int Attempts,
     string? Style,
-    string? Instructions)
+    string? Instructions,
+    int? QueuePosition = null)
 {
     public static JobView Of(Job job) => new(
         job.Id, job.Kind, job.StoryId, job.Status, job.Progress, job.Error, job.StartedAt, job.CompletedAt,

@@ -110,7 +110,7 @@ public static class StoryApi
     }
 
     private static async Task<Results<Ok<StoryView>, ProblemHttpResult, ValidationProblem>> EditScenesAsync(
-        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
+        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, JobStore jobs, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (Validate(body, out var edits) is { } invalid)
         {
@@ -125,7 +125,7 @@ public static class StoryApi
             case SceneEditOutcome.JobRunning { Job: var running }:
                 var kind = kinds[running.Kind];
                 var now = time.GetUtcNow();
-                return JobApi.Conflict(running, options.Value, now, http.Response,
+                return JobApi.Conflict(await jobs.ViewAsync(running, now, ct), options.Value, now, http.Response,
                     title: $"{kind.Activity} is in progress for this story.",
                     detail: $"The scenes cannot change while a job makes media from them: it started {Durations.Describe(now - running.StartedAt)} ago " +
                             $"and is at {running.Progress} %. Edit the scenes when it is done, or clear it with POST {kind.Routes.Clear} if it is stuck.");

@@ -116,6 +116,9 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"update scenes set text = 'edited around the service' where story_id = '{story.Id}'",
             $"insert into image_generation_job_scenes (job_id, scene_id, image_key) values ('{job}', '{story.Scenes[0].Id}', 'x.png')",
             $"delete from image_generation_jobs where id = '{job}'",
+            // A user who could move their last turn back would jump the fair order.
+            $"insert into job_turns (user_id, last_claimed_at) values ('{alice}', '2000-01-01')",
+            $"update job_turns set last_claimed_at = '2000-01-01' where user_id = '{alice}'",
             $"delete from stories where id = '{story.Id}'",
         };
 
@@ -208,7 +211,14 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
     private async Task<List<string>> TablesInPublicAsync() =>
         await ColumnAsync(deployment.Project.AdminConnectionString, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1");
 
-    private static string FirstColumn(string table) => table == "schema_migrations" ? "version" : table.EndsWith("_scenes", StringComparison.Ordinal) || table == "job_trace_parents" ? "job_id" : "id";
+    private static string FirstColumn(string table) => table switch
+    {
+        "schema_migrations" => "version",
+        "job_trace_parents" => "job_id",
+        "job_turns" => "user_id",
+        _ when table.EndsWith("_scenes", StringComparison.Ordinal) => "job_id",
+        _ => "id",
+    };
 
     /// <summary>Runs one statement through the public API's role; null when it was allowed, else the SQL state.</summary>
     private async Task<string?> FailureAsAsync(string role, Guid? user, string sql)

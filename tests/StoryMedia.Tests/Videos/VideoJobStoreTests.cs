@@ -16,11 +16,13 @@ public sealed class VideoJobStoreTests
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
 
     private Task<StartOutcome> StartAsync(Stores stores, string kind, Guid storyId, DateTimeOffset now) =>
-        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", None);
+        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), Stores.Unbounded, now, now - TimeSpan.FromMinutes(5), "stale", None);
 
+    /// <summary>The fair claim takes the user's oldest waiting job, of any kind: the test says which kind that is.</summary>
     private static async Task<JobLease> ClaimAsync(Stores stores, string kind, DateTimeOffset now)
     {
-        var job = (await stores.Jobs.ClaimAsync(kind, "w1", now, Lease, 3, None)).Claimed!;
+        var job = (await stores.Jobs.ClaimAsync("w1", now, Lease, 3, int.MaxValue, None)).Claimed!;
+        Assert.Equal(kind, job.Kind);
         return new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
     }
 
@@ -76,6 +78,7 @@ public sealed class VideoJobStoreTests
         var story = await stores.NewIllustratedStoryAsync(user);
         var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0)).Job;
 
+        await ClaimAsync(stores, VideoJobKind.Kind, t0);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0.AddSeconds(1)));
         var images = await ClaimAsync(stores, ImageJobKind.Kind, t0.AddSeconds(1));
         foreach (var scene in story.Scenes)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using StoryMedia.Data;
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
@@ -156,6 +157,7 @@ public sealed class FairShareTests
         Assert.Contains("Jobs:MaxWaitingPerUser = 2", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await a.JobsAsync(stories[2]));
         Assert.Equal(2, second.QueuePosition);
+        Assert.Equal(2, (await FirstEventAsync(a, $"/api/image_jobs/{second.Id}/events")).QueuePosition);
         // Another user's waiting jobs are their own.
         Assert.Equal(JobStatus.Processing, (await b.StartAsync((await b.CreateStoryAsync(scenes: 1)).Id)).Status);
     }
@@ -195,5 +197,20 @@ public sealed class FairShareTests
             Assert.Equal("RateLimits:StartsPerWindow", (await refused.ProblemAsync()).GetProperty("limit").GetString());
         }
         Assert.Empty(await viaOne.JobsAsync(stories[3]));
+    }
+
+    /// <summary>The first event of a job's stream (a waiting job's stream goes on while no worker runs).</summary>
+    private static async Task<JobView> FirstEventAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path, HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        while (await reader.ReadLineAsync() is { } line)
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                return JsonSerializer.Deserialize<JobView>(line["data: ".Length..], Api.Json)!;
+            }
+        }
+        throw new InvalidOperationException($"The stream {path} ended without an event.");
     }
 }

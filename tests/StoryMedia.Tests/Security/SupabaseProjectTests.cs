@@ -120,6 +120,9 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"insert into job_turns (user_id, last_claimed_at) values ('{alice}', '2000-01-01')",
             $"update job_turns set last_claimed_at = '2000-01-01' where user_id = '{alice}'",
             $"delete from stories where id = '{story.Id}'",
+            // A forged answer would be replayed to the user's next retry with that key.
+            $"insert into idempotent_requests (user_id, idempotency_key, fingerprint, claim_id, created_at, status_code) values ('{alice}', 'k', 'f', gen_random_uuid(), now(), 202)",
+            $"delete from idempotent_requests where user_id = '{alice}'",
         };
 
         foreach (var write in writes)
@@ -214,9 +217,9 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
     private static string FirstColumn(string table) => table switch
     {
         "schema_migrations" => "version",
-        "job_trace_parents" => "job_id",
+        "idempotent_requests" => "user_id",
         "job_turns" => "user_id",
-        _ when table.EndsWith("_scenes", StringComparison.Ordinal) => "job_id",
+        _ when table.EndsWith("_scenes", StringComparison.Ordinal) || table == "job_trace_parents" => "job_id",
         _ => "id",
     };
 

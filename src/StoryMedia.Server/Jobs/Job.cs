@@ -36,7 +36,8 @@ public sealed record JobLease(string Kind, Guid JobId, Guid StoryId, string Work
 }
 
 /// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
-public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null);
+/// <param name="Options">What the kind read from its own members of the start's body (<see cref="IJobKind.ReadStart"/>).</param>
+public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null, object? Options = null);
 
 public abstract record StartOutcome
 {

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace StoryMedia.Jobs;
 
 /// <summary>A job as the API shows it (snake_case on the wire).</summary>
@@ -21,7 +24,12 @@ public sealed record JobView(
         job.CreatedAt, job.HeartbeatAt, job.Attempts, job.Style, job.Instructions);
 }
 
-public sealed record GenerateRequest(string? StoryId, string? Style, string? Instructions);
+public sealed record GenerateRequest(string? StoryId, string? Style, string? Instructions)
+{
+    /// <summary>The body's other members: the kind's own (<see cref="IJobKind.ReadStart"/>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Members { get; init; }
+}
 
 public sealed record ClearRequest(string? StoryId);
 

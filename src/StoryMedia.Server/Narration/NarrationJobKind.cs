@@ -51,12 +51,17 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
         string? voice = null;
         if (members.TryGetValue("voice", out var v) && v.ValueKind != JsonValueKind.Null)
         {
-            voice = v.ValueKind == JsonValueKind.String ? v.GetString()!.Trim() : null;
-            if (voice is null || !VoicePattern().IsMatch(voice))
+            voice = v.ValueKind == JsonValueKind.String ? v.GetString()!.Trim() : "?";
+            if (voice.Length == 0)
+            {
+                // An empty field on the page: the service's voice.
+                voice = null;
+            }
+            else if (!VoicePattern().IsMatch(voice))
             {
                 return StartOptions.Refuse("voice", $"must be a voice's name: letters, digits, '-', '_' or '.', at most {MaxVoiceLength} characters.");
             }
-            if (voices is not null && !voices.Contains(voice))
+            else if (voices is not null && !voices.Contains(voice))
             {
                 return StartOptions.Refuse("voice", $"must be one of the voices this service has: {string.Join(", ", voices)}.");
             }

@@ -9,6 +9,7 @@ using Scalar.AspNetCore;
 using StoryMedia.Auth;
 using StoryMedia.Data;
 using StoryMedia.Http;
+using StoryMedia.Idempotency;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
@@ -59,7 +60,7 @@ public static class StoryMediaApp
             Timeout = configuration.GetValue("Limits:RequestTimeout", TimeSpan.FromSeconds(30)),
             TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
-        services.AddOpenApi();
+        services.AddOpenApi(ApiDescription.Configure);
         services.AddStoryMediaHealthChecks();
         builder.AddStoryMediaTelemetry();
 
@@ -68,6 +69,8 @@ public static class StoryMediaApp
         services.AddSingleton<Migrator>();
         services.AddSingleton<StoryStore>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<IdempotencyStore>();
+        services.AddExplainedOptions<IdempotencyOptions>(configuration.GetSection("Idempotency"));
 
         // The kinds of job, in the order the story page shows them; each kind's folder registers it.
         services.AddImageJobs(configuration);

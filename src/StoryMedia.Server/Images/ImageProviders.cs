@@ -65,8 +65,11 @@ public static class ImageProviders
                 resilience.Retry.ShouldRetryAfterHeader = true;
                 if (quotaAware)
                 {
+                    // A paid call is retried only when its outcome proves no image was made: the Images API takes no
+                    // idempotency key, so a call whose request went out and whose answer was lost may have been billed.
                     resilience.Retry.ShouldHandle = async args =>
                         HttpClientResiliencePredicates.IsTransient(args.Outcome)
+                        && !MayHaveBeenBilled(args.Outcome.Exception)
                         && !(args.Outcome.Result is { } response && await OpenAIImageProvider.IsQuotaExhaustedAsync(response));
                 }
                 // Image calls are few and slow: judge the provider on a handful of them, over a window the
@@ -77,4 +80,12 @@ public static class ImageProviders
                 resilience.CircuitBreaker.SamplingDuration = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, 2 * images.AttemptTimeout.Ticks));
             });
     }
+
+    /// <summary>An attempt that timed out or lost its connection after the request was sent; a refused connection never reached the provider.</summary>
+    private static bool MayHaveBeenBilled(Exception? failure) => failure switch
+    {
+        null => false,
+        HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.SecureConnectionError } => false,
+        _ => true,
+    };
 }

@@ -107,7 +107,7 @@ public sealed class RemoteImageCalls(IOptions<ImageOptions> options, ILogger<Rem
     private static string? Describe(Exception ex) => ex switch
     {
         ImageProviderException => null,
-        TimeoutRejectedException timeout => $"the image provider did not answer within {Durations.Describe(timeout.Timeout)}, even after retrying.",
+        TimeoutRejectedException timeout => $"the image provider did not answer within {Durations.Describe(timeout.Timeout)}.",
         BrokenCircuitException => "the image provider failed repeatedly, so calls to it are paused for a short while; try again in a minute.",
         HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError } => "the image provider could not be reached: its host name does not resolve.",
         HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError } => "the image provider could not be reached: the connection was refused or timed out.",

@@ -3,6 +3,7 @@ using System.Security.Claims;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StoryMedia.Http;
+using StoryMedia.Idempotency;
 
 namespace StoryMedia.Jobs;
 
@@ -35,7 +36,8 @@ public static class JobApi
             .RequireRateLimiting(RateLimits.Starts)
             .WithSummary($"Starts a {kind.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<JobConflictProblem>(StatusCodes.Status409Conflict, "application/problem+json");
+        IdempotentStart.Apply(generate);
         if (kind.ChecksStart)
         {
             generate.ProducesProblem(StatusCodes.Status422UnprocessableEntity);

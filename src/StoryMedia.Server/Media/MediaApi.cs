@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Net.Http.Headers;
+using StoryMedia.Jobs;
 
 namespace StoryMedia.Media;
 
@@ -7,9 +8,16 @@ public static class MediaApi
 {
     public static IEndpointRouteBuilder MapMedia(this IEndpointRouteBuilder routes)
     {
+        // The types the registered kinds make: the 200 and 206 of the OpenAPI document.
+        string[] types = [.. routes.ServiceProvider.GetRequiredService<JobKinds>().All.SelectMany(k => k.MediaTypes.Keys).Distinct(StringComparer.OrdinalIgnoreCase)];
         routes.MapGet("/media/{key}", Get)
             .WithName("GetMedia")
             .WithSummary("A file a job made, by its unguessable key.")
+            .WithTags("Media")
+            .Produces<Stream>(StatusCodes.Status200OK, types[0], types[1..])
+            .Produces<Stream>(StatusCodes.Status206PartialContent, types[0], types[1..])
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .AllowAnonymous();
         return routes;
     }

@@ -9,7 +9,7 @@ using StoryMedia.Media;
 
 namespace StoryMedia.Stories;
 
-public sealed record CreateStoryRequest(string? Title, string? Style, IReadOnlyList<SceneInput?>? Scenes);
+public sealed record CreateStoryRequest(string? Title, IReadOnlyList<SceneInput?>? Scenes, string? Style = null);
 
 public sealed record SceneInput(string? Text);
 
@@ -65,7 +65,7 @@ public static class StoryApi
             .WithSummary("Sets the text and order of the story's scenes: its scenes' ids in their new order, each with its text. Images stay with their scenes.")
             .RequireRateLimiting(RateLimits.StoryWrites)
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .Produces<JobConflictProblem>(StatusCodes.Status409Conflict, "application/problem+json");
         return group;
     }
 

@@ -35,6 +35,13 @@ public sealed class DocsCheckout : IAsyncLifetime
     public async Task<ShellScript> StartServerAsync(string block, Uri health)
     {
         await WaitUntilNothingListensAsync(health.Port);
+        // Each documented start begins as on a fresh clone: a job the previous one left processing in the default
+        // SQLite file would otherwise be taken over by this one's workers (and drawn by its provider).
+        var data = Path.Combine(Root, "src", "StoryMedia.Server", "data");
+        if (Directory.Exists(data))
+        {
+            Directory.Delete(data, recursive: true);
+        }
         var script = ShellScript.Start(block, Root);
         try
         {

@@ -46,7 +46,7 @@ public sealed class S3OutageTests(S3Server s3) : IClassFixture<S3Server>
             using (var video = await client.GenerateAsync(story.Id, VideoJobKind.Paths))
             {
                 var job = (await video.Content.ReadFromJsonAsync<JobView>(Api.Json))!;
-                var videoFailed = await WaitForVideoAsync(client, job.Id);
+                var videoFailed = await client.WaitUntilFinishedAsync(job.Id, TimeSpan.FromSeconds(30), VideoJobKind.Paths);
                 Assert.StartsWith("Could not read the image of scene 1 from the media storage (the bucket could not be reached)", videoFailed.Error, StringComparison.Ordinal);
             }
             Assert.Null((await client.GetStoryAsync(story.Id)).VideoUrl);
@@ -76,21 +76,6 @@ public sealed class S3OutageTests(S3Server s3) : IClassFixture<S3Server>
         foreach (var scene in (await client.GetStoryAsync(story.Id)).Scenes)
         {
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(scene.ImageUrl!, UriKind.Relative))).StatusCode);
-        }
-    }
-
-    private static async Task<JobView> WaitForVideoAsync(HttpClient client, Guid jobId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while (true)
-        {
-            var job = (await client.GetFromJsonAsync<JobView>($"/api/video_jobs/{jobId}", Api.Json))!;
-            if (job.Status != JobStatus.Processing)
-            {
-                return job;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"Video job {jobId} is still at {job.Progress} %.");
-            await Task.Delay(100);
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class ScaleOutTests(S3Server s3) : IClassFixture<S3Server>
         using var start = await client.GenerateAsync(story.Id, VideoJobKind.Paths);
         Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
         var video = (await start.Content.ReadFromJsonAsync<JobView>(Api.Json))!;
-        var done = await WaitForVideoAsync(client, video.Id);
+        var done = await client.WaitUntilFinishedAsync(video.Id, TimeSpan.FromSeconds(60), VideoJobKind.Paths);
         Assert.Equal((JobStatus.Completed, null), (done.Status, done.Error));
         var videoUrl = (await client.GetStoryAsync(story.Id)).VideoUrl!;
 
@@ -164,21 +164,6 @@ public sealed class ScaleOutTests(S3Server s3) : IClassFixture<S3Server>
             Assert.Equal(
                 await File.ReadAllBytesAsync(Path.Combine(onDisk["Media:Path"]!, url["/media/".Length..])),
                 await after.Client().GetByteArrayAsync(new Uri(url, UriKind.Relative)));
-        }
-    }
-
-    private static async Task<JobView> WaitForVideoAsync(HttpClient client, Guid jobId)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (true)
-        {
-            var job = (await client.GetFromJsonAsync<JobView>($"/api/video_jobs/{jobId}", Api.Json))!;
-            if (job.Status != JobStatus.Processing)
-            {
-                return job;
-            }
-            Assert.True(DateTime.UtcNow < deadline, $"Video job {jobId} is still at {job.Progress} %.");
-            await Task.Delay(100);
         }
     }
 

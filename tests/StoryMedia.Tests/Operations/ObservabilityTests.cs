@@ -120,13 +120,13 @@ public sealed class ObservabilityTests
         using var reference = await client.GetAsync(new Uri("/scalar", UriKind.Relative));
 
         var generate = document.GetProperty("paths").GetProperty("/api/generate_images").GetProperty("post").GetProperty("responses");
-        Assert.Equal(["202", "400", "401", "404", "409", "503"], generate.EnumerateObject().Select(r => r.Name).Order());
+        Assert.Equal(["202", "400", "401", "404", "409", "422", "429", "503"], generate.EnumerateObject().Select(r => r.Name).Order());
         Assert.True(generate.GetProperty("409").GetProperty("content").TryGetProperty("application/problem+json", out _));
         Assert.True(generate.GetProperty("202").GetProperty("content").TryGetProperty("application/json", out _));
         var getJob = document.GetProperty("paths").GetProperty("/api/image_jobs/{id}").GetProperty("get").GetProperty("responses");
         Assert.Equal(["200", "401", "404", "503"], getJob.EnumerateObject().Select(r => r.Name).Order());
         var editScenes = document.GetProperty("paths").GetProperty("/api/stories/{id}/scenes").GetProperty("put").GetProperty("responses");
-        Assert.Equal(["200", "400", "401", "404", "409", "503"], editScenes.EnumerateObject().Select(r => r.Name).Order());
+        Assert.Equal(["200", "400", "401", "404", "409", "429", "503"], editScenes.EnumerateObject().Select(r => r.Name).Order());
         Assert.True(editScenes.GetProperty("409").GetProperty("content").TryGetProperty("application/problem+json", out _));
         Assert.Equal(HttpStatusCode.OK, reference.StatusCode);
         Assert.Contains("openapi/v1.json", await reference.Content.ReadAsStringAsync(), StringComparison.Ordinal);

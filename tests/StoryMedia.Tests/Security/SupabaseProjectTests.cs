@@ -119,6 +119,9 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"insert into image_generation_job_scenes (job_id, scene_id, image_key) values ('{job}', '{story.Scenes[0].Id}', 'x.png')",
             $"delete from image_generation_jobs where id = '{job}'",
             $"delete from stories where id = '{story.Id}'",
+            // A forged answer would be replayed to the user's next retry with that key.
+            $"insert into idempotent_requests (user_id, idempotency_key, fingerprint, claim_id, created_at, status_code) values ('{alice}', 'k', 'f', gen_random_uuid(), now(), 202)",
+            $"delete from idempotent_requests where user_id = '{alice}'",
         };
 
         foreach (var write in writes)
@@ -210,7 +213,13 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
     private async Task<List<string>> TablesInPublicAsync() =>
         await ColumnAsync(deployment.Project.AdminConnectionString, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1");
 
-    private static string FirstColumn(string table) => table == "schema_migrations" ? "version" : table.EndsWith("_scenes", StringComparison.Ordinal) || table == "job_trace_parents" ? "job_id" : "id";
+    private static string FirstColumn(string table) => table switch
+    {
+        "schema_migrations" => "version",
+        "idempotent_requests" => "user_id",
+        _ when table.EndsWith("_scenes", StringComparison.Ordinal) || table == "job_trace_parents" => "job_id",
+        _ => "id",
+    };
 
     /// <summary>Runs one statement through the public API's role; null when it was allowed, else the SQL state.</summary>
     private async Task<string?> FailureAsAsync(string role, Guid? user, string sql)

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using StoryMedia.Data;
 
 namespace StoryMedia.Jobs;
@@ -47,6 +48,12 @@ public interface IJobKind
     /// <summary>The page's module for this kind (wording, form fields, how progress reads), or null for the page's defaults.</summary>
     string? PageModule => null;
 
+    /// <summary>
+    /// Reads the members of a start's body that are this kind's own (beyond <c>story_id</c>, <c>style</c> and
+    /// <c>instructions</c>, e.g. a narration's <c>voice</c>): the options its start hooks receive, or a refusal naming the field.
+    /// </summary>
+    StartOptions ReadStart(IReadOnlyDictionary<string, JsonElement> members) => StartOptions.None;
+
     /// <summary>Whether <see cref="CheckStartAsync"/> may refuse a start (its route then documents the 422).</summary>
     bool ChecksStart => false;
 
@@ -54,14 +61,23 @@ public interface IJobKind
     /// Runs in the start's transaction under the story's lock, after stale jobs are cleared and before the insert; a refusal
     /// rolls the start back.
     /// </summary>
-    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken) =>
+    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, Guid storyId, object? options, CancellationToken cancellationToken) =>
         Task.FromResult<StartOutcome.NotReady?>(null);
 
     /// <summary>Runs in the start's transaction once the job row is inserted (a video keeps the scenes' images of this moment).</summary>
-    Task StartedAsync(JobScope scope, Job job, CancellationToken cancellationToken) => Task.CompletedTask;
+    Task StartedAsync(JobScope scope, Job job, object? options, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
     Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);
+}
+
+/// <summary>What a kind read from its own members of a start's body: its options (null: none given), or why they are refused.</summary>
+/// <param name="Style">A value for the job's <c>style</c> column, when the kind keeps one of its options there.</param>
+public sealed record StartOptions(object? Value, string? Style = null, string? InvalidField = null, string? Invalid = null)
+{
+    public static readonly StartOptions None = new(Value: null);
+
+    public static StartOptions Refuse(string field, string message) => new(Value: null, Style: null, InvalidField: field, Invalid: message);
 }
 
 public enum StoryLock

@@ -35,11 +35,12 @@ public sealed record JobLease(string Kind, Guid JobId, Guid StoryId, string Work
     public static JobLease Of(Job job) => new(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
 }
 
-/// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
 /// <summary>A user's bounds, checked by every start in the database: they hold across instances.</summary>
 public sealed record UserBounds(int MaxWaiting, int StartsPerWindow, TimeSpan Window);
 
-public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null);
+/// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
+/// <param name="Options">What the kind read from its own members of the start's body (<see cref="IJobKind.ReadStart"/>).</param>
+public sealed record NewJob(Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null, object? Options = null);
 
 public abstract record StartOutcome
 {

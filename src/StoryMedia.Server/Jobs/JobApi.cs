@@ -88,9 +88,14 @@ public static class JobApi
         {
             return invalid!;
         }
-        var style = string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim();
+        var own = kind.ReadStart(body.Members ?? []);
+        if (own.InvalidField is { } field)
+        {
+            return Problems.Invalid(field, own.Invalid!);
+        }
+        var style = own.Style ?? (string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim());
         var instructions = string.IsNullOrWhiteSpace(body.Instructions) ? null : body.Instructions.Trim();
-        var outcome = await guard.StartAsync(kind.Name, new NewJob(storyId, user.UserId(), style, instructions), ct);
+        var outcome = await guard.StartAsync(kind.Name, new NewJob(storyId, user.UserId(), style, instructions, Options: own.Value), ct);
         var now = time.GetUtcNow();
         switch (outcome)
         {

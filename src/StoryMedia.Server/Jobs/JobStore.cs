@@ -73,7 +73,7 @@ public sealed class JobStore(Database database, JobKinds kinds)
             {
                 return refused;
             }
-            if (await kind.CheckStartAsync(new JobScope(database, scope), job.StoryId, cancellationToken) is { } notReady)
+            if (await kind.CheckStartAsync(new JobScope(database, scope), job.StoryId, job.Options, cancellationToken) is { } notReady)
             {
                 return notReady;
             }
@@ -86,7 +86,7 @@ public sealed class JobStore(Database database, JobKinds kinds)
                 ("style", job.Style), ("instructions", job.Instructions));
             if (started is not null)
             {
-                await kind.StartedAsync(new JobScope(database, scope), started, cancellationToken);
+                await kind.StartedAsync(new JobScope(database, scope), started, job.Options, cancellationToken);
                 if (job.TraceParent is { } traceParent)
                 {
                     await using var trace = database.Command(scope, JobSql.RecordTraceParent, ("job_id", started.Id), ("trace_parent", traceParent));

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace StoryMedia.Jobs;
 
 /// <summary>
@@ -25,7 +28,12 @@ public sealed record JobView(
         job.CreatedAt, job.HeartbeatAt, job.Attempts, job.Style, job.Instructions);
 }
 
-public sealed record GenerateRequest(string? StoryId, string? Style = null, string? Instructions = null);
+public sealed record GenerateRequest(string? StoryId, string? Style = null, string? Instructions = null)
+{
+    /// <summary>The body's other members: the kind's own (<see cref="IJobKind.ReadStart"/>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Members { get; init; }
+}
 
 /// <summary>The one 409 of a refusal because of a processing job, as the OpenAPI document describes it (<see cref="JobApi.Conflict"/>).</summary>
 public sealed class JobConflictProblem : Microsoft.AspNetCore.Mvc.ProblemDetails

@@ -17,14 +17,21 @@ public sealed record EditScenesRequest(IReadOnlyList<SceneEditInput?>? Scenes);
 
 public sealed record SceneEditInput(string? Id, string? Text);
 
-public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl);
+/// <param name="NarrationOutOfDate">The scene has narration, of a text it has since been edited away from.</param>
+public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl, string? AudioUrl = null, double? AudioSeconds = null, bool NarrationOutOfDate = false);
 
-public sealed record StoryView(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes, string? VideoUrl)
+/// <param name="ScenesToNarrate">The positions of the scenes without narration of their current text.</param>
+public sealed record StoryView(
+    Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes, string? VideoUrl, string? SubtitlesUrl, IReadOnlyList<int> ScenesToNarrate)
 {
     public static StoryView Of(Story story) => new(
         story.Id, story.Title, story.Style, story.CreatedAt,
-        [.. story.Scenes.Select(s => new SceneView(s.Id, s.Position, s.Text, s.ImageKey is null ? null : MediaStore.UrlOf(s.ImageKey)))],
-        story.VideoKey is null ? null : MediaStore.UrlOf(story.VideoKey));
+        [.. story.Scenes.Select(s => new SceneView(
+            s.Id, s.Position, s.Text, UrlOf(s.ImageKey), UrlOf(s.AudioKey), s.AudioSeconds, s.AudioKey is not null && !s.IsNarrated))],
+        UrlOf(story.VideoKey), UrlOf(story.SubtitlesKey),
+        [.. story.Scenes.Where(s => !s.IsNarrated).Select(s => s.Position)]);
+
+    private static string? UrlOf(string? key) => key is null ? null : MediaStore.UrlOf(key);
 }
 
 /// <summary>A story in the list: enough to show and open it, without its scenes.</summary>

@@ -3,6 +3,7 @@ using Npgsql;
 using StoryMedia.Data;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
+using StoryMedia.Narration;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Jobs.NoteKind;
 using StoryMedia.Videos;
@@ -26,9 +27,10 @@ public sealed class Stores : IAsyncDisposable
         Images = new(Jobs);
         Videos = new(Jobs);
         Notes = new(Jobs);
+        Narration = new(Jobs);
     }
 
-    public static JobKinds Kinds { get; } = new([new ImageJobKind(), new VideoJobKind(), new NoteJobKind()]);
+    public static JobKinds Kinds { get; } = new([new ImageJobKind(), new NarrationJobKind(), new VideoJobKind(), new NoteJobKind()]);
 
     public Database Database { get; }
 
@@ -41,6 +43,8 @@ public sealed class Stores : IAsyncDisposable
     public VideoJobOutputs Videos { get; }
 
     public NoteOutputs Notes { get; }
+
+    public NarrationJobOutputs Narration { get; }
 
     public static async Task<Stores> CreateAsync(string provider) => await CreateAsync(await Backend.CreateAsync(provider));
 

@@ -111,6 +111,8 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"update image_generation_jobs set status = 'processing' where id = '{job}'",
             $"insert into image_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
             $"insert into video_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
+            $"insert into narration_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
+            $"update scenes set audio_key = 'x.m4a', audio_text = text where story_id = '{story.Id}'",
             $"insert into stories (user_id, title) values ('{alice}', 'around the service')",
             $"update stories set title = 'renamed' where id = '{story.Id}'",
             $"update scenes set text = 'edited around the service' where story_id = '{story.Id}'",

@@ -89,7 +89,7 @@ public sealed class VideoJobStoreTests
 
         Assert.Equal(["new-1.png", "new-2.png", "new-3.png"], (await stores.Stories.GetAsync(story.Id, user, None))!.Scenes.Select(s => s.ImageKey));
         Assert.Equal(
-            [new SceneImage(1, "scene-1.png"), new SceneImage(2, "scene-2.png"), new SceneImage(3, "scene-3.png")],
+            [new SceneImage(1, "scene-1.png", "Scene 1"), new SceneImage(2, "scene-2.png", "Scene 2"), new SceneImage(3, "scene-3.png", "Scene 3")],
             await stores.Videos.ScenesAsync(video.Id, None));
     }
 
@@ -170,7 +170,7 @@ public sealed class VideoJobStoreTests
         const string Secured = "select relrowsecurity::text from pg_class where relname = @table";
 
         var imageColumns = await ListAsync(Columns, "image_generation_jobs");
-        Assert.Equal([.. imageColumns.Append("video_key text YES").Order()], (await ListAsync(Columns, "video_generation_jobs")).Order());
+        Assert.Equal([.. imageColumns.Append("video_key text YES").Append("subtitles_key text YES").Order()], (await ListAsync(Columns, "video_generation_jobs")).Order());
         Assert.Equal((await ListAsync(Indexes, "image_generation_jobs")).Order(), (await ListAsync(Indexes, "video_generation_jobs")).Order());
         Assert.Equal((await ListAsync(Policies, "image_generation_jobs")).Order(), (await ListAsync(Policies, "video_generation_jobs")).Order());
         Assert.Equal(["true"], await ListAsync(Secured, "video_generation_jobs"));

@@ -44,17 +44,22 @@ public static partial class Throughput
         return ids;
     }
 
-    /// <summary><see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops.</summary>
+    /// <summary>
+    /// <see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops, as one user with
+    /// the per-user bounds raised out of reach (as <c>TestSettings.NoRateLimits</c> raises them for the bench's servers).
+    /// </summary>
     public static Task<Rate> StoreAsync(JobStore store, Guid user, Guid[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
         LoopAsync(stories, workers, duration, async story =>
         {
             var now = DateTimeOffset.UtcNow;
-            var outcome = await store.StartAsync(ImageJobKind.Kind, new NewJob(story, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", ct);
+            var outcome = await store.StartAsync(ImageJobKind.Kind, new NewJob(story, user, null, null), Unbounded, now, now - TimeSpan.FromMinutes(5), "stale", ct);
             if (outcome is not StartOutcome.Started)
             {
                 throw new BenchFailedException($"A start on a fresh story gave {outcome}.");
             }
         });
+
+    private static readonly UserBounds Unbounded = new(int.MaxValue, int.MaxValue, TimeSpan.FromMinutes(1));
 
     /// <summary><c>POST /api/generate_images</c> from <paramref name="workers"/> concurrent loops spread over the clients.</summary>
     public static Task<Rate> HttpAsync(IReadOnlyList<BenchClient> clients, Guid[] stories, int workers, TimeSpan duration, CancellationToken ct)

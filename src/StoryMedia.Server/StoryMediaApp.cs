@@ -13,6 +13,7 @@ using StoryMedia.Idempotency;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Media;
+using StoryMedia.Narration;
 using StoryMedia.Operations;
 using StoryMedia.Page;
 using StoryMedia.Stories;
@@ -73,6 +74,7 @@ public static class StoryMediaApp
 
         // The kinds of job, in the order the story page shows them; each kind's folder registers it.
         services.AddImageJobs(configuration);
+        services.AddNarrationJobs(configuration);
         services.AddVideoJobs(configuration);
         services.AddSingleton<JobKinds>();
         services.AddExplainedOptions<JobOptions>(configuration.GetSection("Jobs"));

@@ -18,14 +18,18 @@ public abstract class Database
 {
     public abstract DatabaseProvider Provider { get; }
 
-    /// <summary>Appended to a claim's inner SELECT so that concurrent claimers skip each other's rows.</summary>
-    public abstract string SkipLocked { get; }
-
     /// <summary>Appended to a SELECT inside a write transaction to lock the rows it reads until the commit.</summary>
     public abstract string LockRows { get; }
 
     /// <summary>Like <see cref="LockRows"/>, but shared: holders of the share lock do not wait for each other, only for <see cref="LockRows"/>.</summary>
     public abstract string ShareRows { get; }
+
+    /// <summary>
+    /// Serialises the decisions about one user's jobs (a claim counting the user's running jobs, a start counting the
+    /// user's waiting ones) across every instance, until the transaction ends. With <paramref name="wait"/> false it
+    /// answers false at once when another transaction holds the user, so a claim moves on to the next user.
+    /// </summary>
+    public abstract Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken);
 
     /// <summary>A connection as the service's login, which owns the tables: for migrations and maintenance only.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Data.Common;
 using System.Text.Json;
 using Npgsql;
@@ -18,12 +19,13 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
 
-    public override string SkipLocked => "for update skip locked";
-
     // Weaker than FOR UPDATE: it does not block other transactions' foreign-key checks on the row.
     public override string LockRows => "for no key update";
 
     public override string ShareRows => "for share";
+
+    // The two-key form of the advisory locks, with a key space of our own: the migrator's session lock uses the one-key form.
+    private const int UserLockSpace = 0x534D_5553;
 
     public NpgsqlDataSource DataSource => dataSource;
 
@@ -31,6 +33,31 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
 
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await dataSource.OpenConnectionAsync(cancellationToken);
+
+    /// <summary>
+    /// A transaction-level advisory lock on the user: released at commit or rollback, so a pooled connection keeps none.
+    /// Two users whose ids fold to the same key only wait for each other.
+    /// </summary>
+    public override async Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken)
+    {
+        var sql = wait
+            ? "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held"
+            : "select pg_try_advisory_xact_lock(@space, @key) as locked";
+        await using var command = Command(scope, sql, ("space", UserLockSpace), ("key", UserKey(userId)));
+        return await command.ExecuteScalarAsync(cancellationToken) is true;
+    }
+
+    private static int UserKey(Guid userId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        userId.TryWriteBytes(bytes);
+        var key = 0;
+        for (var i = 0; i < 16; i += 4)
+        {
+            key ^= BinaryPrimitives.ReadInt32LittleEndian(bytes[i..]);
+        }
+        return key;
+    }
 
     protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {

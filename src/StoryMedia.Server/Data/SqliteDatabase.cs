@@ -15,7 +15,6 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
 
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    public override string SkipLocked => "";
 
     // A write transaction already holds the database's single write lock.
     public override string LockRows => "";
@@ -43,6 +42,10 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
             throw;
         }
     }
+
+    /// <summary>A write transaction already holds SQLite's one write lock: no other decision runs meanwhile.</summary>
+    public override Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken) =>
+        Task.FromResult(true);
 
     /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
     protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)

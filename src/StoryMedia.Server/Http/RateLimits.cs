@@ -8,8 +8,17 @@ namespace StoryMedia.Http;
 /// <summary>The <c>RateLimits</c> configuration section: per user, so one user's burst never slows another.</summary>
 public sealed class RateLimitOptions
 {
-    /// <summary>Job starts a user may make per <see cref="Window"/>.</summary>
+    /// <summary>
+    /// Jobs a user may start per <see cref="Window"/>, over every kind and every instance: counted in the database from
+    /// the jobs the user created (<c>JobStore.StartAsync</c>), so a refused start costs nothing.
+    /// </summary>
     public int StartsPerWindow { get; set; } = 20;
+
+    /// <summary>
+    /// Start requests a user may make per <see cref="Window"/> to one instance, refused or not: the first line against a
+    /// flood, before any database work. Above <see cref="StartsPerWindow"/> so refused starts can be retried.
+    /// </summary>
+    public int StartRequestsPerWindow { get; set; } = 60;
 
     /// <summary>Job clears a user may make per <see cref="Window"/>.</summary>
     public int ClearsPerWindow { get; set; } = 20;
@@ -33,10 +42,12 @@ public static class RateLimits
 
     public static IServiceCollection AddStoryMediaRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection("RateLimits").Get<RateLimitOptions>() ?? new RateLimitOptions();
+        var section = configuration.GetSection("RateLimits");
+        var options = section.Get<RateLimitOptions>() ?? new RateLimitOptions();
+        services.AddOptions<RateLimitOptions>().Bind(section);
         return services.AddRateLimiter(limiter =>
         {
-            limiter.AddPolicy(Starts, http => PerWindow(http, options.StartsPerWindow, options.Window));
+            limiter.AddPolicy(Starts, http => PerWindow(http, options.StartRequestsPerWindow, options.Window));
             limiter.AddPolicy(Clears, http => PerWindow(http, options.ClearsPerWindow, options.Window));
             limiter.AddPolicy(StoryWrites, http => PerWindow(http, options.StoryWritesPerWindow, options.Window));
             limiter.AddPolicy(EventStreams, http => RateLimitPartition.GetConcurrencyLimiter(

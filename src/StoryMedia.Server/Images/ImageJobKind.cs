@@ -38,6 +38,8 @@ public sealed class ImageJobKind : IJobKind
 
     public bool ChoosesScenes => true;
 
+    public bool TakesSameSeed => true;
+
     /// <summary>Chosen scenes that are not the story's (unknown, or another story's) refuse the start, all named.</summary>
     public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using StoryMedia.Data;
 
 namespace StoryMedia.Jobs;
@@ -47,32 +48,42 @@ public interface IJobKind
     /// <summary>The page's module for this kind (wording, form fields, how progress reads), or null for the page's defaults.</summary>
     string? PageModule => null;
 
+    /// <summary>
+    /// Reads the members of a start's body that are this kind's own (beyond <c>story_id</c>, <c>style</c> and
+    /// <c>instructions</c>, e.g. a narration's <c>voice</c>): the options its start hooks receive, or a refusal naming the field.
+    /// </summary>
+    StartOptions ReadStart(IReadOnlyDictionary<string, JsonElement> members) => StartOptions.None;
+
+    /// <summary>Whether its start takes <c>scene_ids</c> (see <see cref="SceneChoice"/>): a kind that makes media scene by scene.</summary>
+    bool ChoosesScenes => false;
+
+    /// <summary>Whether its start also takes <c>same_seed</c>: a kind whose media is drawn from a seed.</summary>
+    bool TakesSameSeed => false;
+
     /// <summary>Whether <see cref="CheckStartAsync"/> may refuse a start (its route then documents the 422).</summary>
     bool ChecksStart => false;
 
     /// <summary>
     /// Runs in the start's transaction under the story's lock, after stale jobs are cleared and before the insert; a refusal
-    /// rolls the start back.
+    /// rolls the start back. The request carries the chosen scenes and the kind's own options (<see cref="NewJob.Options"/>).
     /// </summary>
-    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken) =>
+    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken) =>
         Task.FromResult<StartOutcome.NotReady?>(null);
 
     /// <summary>Runs in the start's transaction once the job row is inserted (a video keeps the scenes' images of this moment).</summary>
-    Task StartedAsync(JobScope scope, Job job, CancellationToken cancellationToken) => Task.CompletedTask;
-
-    /// <summary>Whether its start takes <c>scene_ids</c> and <c>same_seed</c>: a kind that makes media scene by scene.</summary>
-    bool ChoosesScenes => false;
-
-    /// <summary>The start check with the whole request, for a kind that reads more of it than the story (its chosen scenes).</summary>
-    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken) =>
-        CheckStartAsync(scope, request.StoryId, cancellationToken);
-
-    /// <summary>The start's last step with the whole request (what a kind records of its chosen scenes).</summary>
-    Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
-        StartedAsync(scope, job, cancellationToken);
+    Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
     Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);
+}
+
+/// <summary>What a kind read from its own members of a start's body: its options (null: none given), or why they are refused.</summary>
+/// <param name="Style">A value for the job's <c>style</c> column, when the kind keeps one of its options there.</param>
+public sealed record StartOptions(object? Value, string? Style = null, string? InvalidField = null, string? Invalid = null)
+{
+    public static readonly StartOptions None = new(Value: null);
+
+    public static StartOptions Refuse(string field, string message) => new(Value: null, Style: null, InvalidField: field, Invalid: message);
 }
 
 public enum StoryLock

@@ -35,11 +35,16 @@ public sealed record JobLease(string Kind, Guid JobId, Guid StoryId, string Work
     public static JobLease Of(Job job) => new(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
 }
 
+/// <summary>A user's bounds, checked by every start in the database: they hold across instances.</summary>
+public sealed record UserBounds(int MaxWaiting, int StartsPerWindow, TimeSpan Window);
+
 /// <param name="TraceParent">The W3C trace context of the request that started the job, so the worker's span joins its trace.</param>
 /// <param name="SceneIds">The scenes the writer chose, each once, or null for the whole story (see <see cref="IJobKind.ChoosesScenes"/>).</param>
 /// <param name="SameSeed">Draw each scene with its current media's seed, where it has one.</param>
+/// <param name="Options">What the kind read from its own members of the start's body (<see cref="IJobKind.ReadStart"/>).</param>
 public sealed record NewJob(
-    Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null, IReadOnlyList<Guid>? SceneIds = null, bool SameSeed = false);
+    Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null,
+    IReadOnlyList<Guid>? SceneIds = null, bool SameSeed = false, object? Options = null);
 
 public abstract record StartOutcome
 {
@@ -57,6 +62,10 @@ public abstract record StartOutcome
     public sealed record NotReady(string Title, string Detail, IReadOnlyDictionary<string, object?> Facts, int Status = 422) : StartOutcome;
 
     public sealed record StoryNotFound : StartOutcome;
+
+    /// <summary>The user is at one of their bounds (<c>Jobs:MaxWaitingPerUser</c>, <c>RateLimits:StartsPerWindow</c>): nothing was written.</summary>
+    /// <param name="Setting">The setting that bounds it, named in the answer.</param>
+    public sealed record OverUserBound(string Setting, int Limit, string Detail, TimeSpan RetryAfter) : StartOutcome;
 
     /// <summary>Every try lost its race to a job that ended before it could be read: the story's jobs change too fast to answer now.</summary>
     public sealed record Contended : StartOutcome;

@@ -30,13 +30,14 @@ public static class JobApi
         var name = JobKinds.Pascal(kind.Name);
         var paths = kind.Routes;
 
-        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-                GenerateAsync(kind, body, user, guard, kinds, options.Value, time, http, ct))
+        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+                GenerateAsync(kind, body, user, guard, store, kinds, options.Value, time, http, ct))
             .WithName($"Generate{name}")
             .RequireRateLimiting(RateLimits.Starts)
             .WithSummary($"Starts a {kind.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .Produces<JobConflictProblem>(StatusCodes.Status409Conflict, "application/problem+json");
+            .Produces<JobConflictProblem>(StatusCodes.Status409Conflict, "application/problem+json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         IdempotentStart.Apply(generate);
         if (kind.ChecksStart)
         {
@@ -50,14 +51,14 @@ public static class JobApi
             .WithSummary("Marks the story's processing job failed and stops its worker.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet(paths.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
-                ListAsync(kind, story_id, user, store, ct))
+        group.MapGet(paths.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct) =>
+                ListAsync(kind, story_id, user, store, time, ct))
             .WithName($"List{name}Jobs")
             .WithSummary("The story's jobs, newest first.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet($"{paths.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct) =>
-                GetAsync(kind, id, user, store, ct))
+        group.MapGet($"{paths.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct) =>
+                GetAsync(kind, id, user, store, time, ct))
             .WithName($"Get{name}Job")
             .WithSummary("One job.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -76,7 +77,7 @@ public static class JobApi
     }
 
     private static async Task<Results<Accepted<JobView>, ProblemHttpResult, ValidationProblem>> GenerateAsync(
-        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobKinds kinds, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!Problems.TryParseId(body?.StoryId, "story_id", out var storyId, out var invalid))
         {
@@ -91,16 +92,22 @@ public static class JobApi
         {
             return invalid!;
         }
-        var style = string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim();
+        var own = kind.ReadStart(body.Members ?? []);
+        if (own.InvalidField is { } field)
+        {
+            return Problems.Invalid(field, own.Invalid!);
+        }
+        var style = own.Style ?? (string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim());
         var instructions = string.IsNullOrWhiteSpace(body.Instructions) ? null : body.Instructions.Trim();
-        var outcome = await guard.StartAsync(kind.Name, new NewJob(storyId, user.UserId(), style, instructions, SceneIds: sceneIds, SameSeed: body.SameSeed ?? false), ct);
+        var outcome = await guard.StartAsync(
+            kind.Name, new NewJob(storyId, user.UserId(), style, instructions, SceneIds: sceneIds, SameSeed: body.SameSeed ?? false, Options: own.Value), ct);
         var now = time.GetUtcNow();
         switch (outcome)
         {
             case StartOutcome.Started started:
-                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", JobView.Of(started.Job));
+                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", await store.ViewAsync(started.Job, now, ct));
             case StartOutcome.AlreadyRunning { Job: var running }:
-                return Conflict(running, options, now, http.Response,
+                return Conflict(await store.ViewAsync(running, now, ct), options, now, http.Response,
                     title: $"{kind.Activity} already in progress.",
                     detail: $"A job for this story started {Durations.Describe(now - running.StartedAt)} ago and is at {running.Progress} %; " +
                             $"its last heartbeat was {Durations.Describe(now - running.HeartbeatAt)} ago. " +
@@ -108,7 +115,7 @@ public static class JobApi
             case StartOutcome.BlockedBy { Job: var blocking }:
                 var other = kinds[blocking.Kind];
                 var rule = kinds.BlockersOf(kind.Name).First(r => r.Blocker == blocking.Kind);
-                return Conflict(blocking, options, now, http.Response,
+                return Conflict(await store.ViewAsync(blocking, now, ct), options, now, http.Response,
                     title: $"{other.Activity} is in progress for this story.",
                     detail: $"{rule.Reason} That job started {Durations.Describe(now - blocking.StartedAt)} ago and is at {blocking.Progress} %. " +
                             $"Wait until it finishes, or clear it with POST {other.Routes.Clear}, and try again.");
@@ -116,6 +123,13 @@ public static class JobApi
                 return TypedResults.Problem(
                     statusCode: notReady.Status, title: notReady.Title, detail: notReady.Detail,
                     extensions: new Dictionary<string, object?>(notReady.Facts));
+            case StartOutcome.OverUserBound over:
+                http.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(over.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+                return TypedResults.Problem(
+                    statusCode: StatusCodes.Status429TooManyRequests,
+                    title: $"Over your limit: {over.Setting} = {over.Limit}.",
+                    detail: over.Detail,
+                    extensions: new Dictionary<string, object?> { ["limit"] = over.Setting, ["limit_value"] = over.Limit });
             case StartOutcome.Contended:
                 http.Response.Headers.RetryAfter = "1";
                 return TypedResults.Problem(
@@ -129,17 +143,18 @@ public static class JobApi
 
     /// <summary>
     /// The one 409 of every refusal because of a processing job, whichever route refuses and whatever the job's kind: the job
-    /// in the body (with its <c>kind</c>), and a Retry-After of when that job would count as stale if it stopped heartbeating now.
+    /// in the body (with its <c>kind</c> and, while it waits, its <c>queue_position</c>), and a Retry-After of when that job
+    /// would count as stale if it stopped heartbeating now.
     /// </summary>
-    public static ProblemHttpResult Conflict(Job running, JobOptions options, DateTimeOffset now, HttpResponse response, string title, string detail)
+    public static ProblemHttpResult Conflict(JobView job, JobOptions options, DateTimeOffset now, HttpResponse response, string title, string detail)
     {
-        var untilStale = running.HeartbeatAt + options.StaleAfter - now;
+        var untilStale = job.HeartbeatAt + options.StaleAfter - now;
         response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(untilStale.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return TypedResults.Problem(
             statusCode: StatusCodes.Status409Conflict,
             title: title,
             detail: detail,
-            extensions: new Dictionary<string, object?> { ["job"] = JobView.Of(running) });
+            extensions: new Dictionary<string, object?> { ["job"] = job });
     }
 
     private static async Task<Results<Ok<ClearResponse>, ProblemHttpResult, ValidationProblem>> ClearAsync(
@@ -158,19 +173,29 @@ public static class JobApi
     }
 
     private static async Task<Results<Ok<IEnumerable<JobView>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        IJobKind kind, string? storyIdText, ClaimsPrincipal user, JobStore store, CancellationToken ct)
+        IJobKind kind, string? storyIdText, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct)
     {
         if (!Problems.TryParseId(storyIdText, "story_id", out var storyId, out var invalid))
         {
             return invalid!;
         }
         var jobs = await store.ListAsync(kind.Name, storyId, user.UserId(), HistoryLimit, ct);
-        return jobs is null ? Problems.StoryNotFound(storyId) : TypedResults.Ok(jobs.Select(JobView.Of));
+        if (jobs is null)
+        {
+            return Problems.StoryNotFound(storyId);
+        }
+        var now = time.GetUtcNow();
+        var views = new List<JobView>(jobs.Count);
+        foreach (var job in jobs)
+        {
+            views.Add(await store.ViewAsync(job, now, ct));
+        }
+        return TypedResults.Ok<IEnumerable<JobView>>(views);
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(IJobKind kind, Guid id, ClaimsPrincipal user, JobStore store, CancellationToken ct)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(IJobKind kind, Guid id, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct)
     {
         var job = await store.GetAsync(kind.Name, id, user.UserId(), ct);
-        return job is null ? Problems.JobNotFound(id) : TypedResults.Ok(JobView.Of(job));
+        return job is null ? Problems.JobNotFound(id) : TypedResults.Ok(await store.ViewAsync(job, time.GetUtcNow(), ct));
     }
 }

@@ -23,7 +23,8 @@ public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, Time
     private async IAsyncEnumerable<SseItem<JobView>> FollowAsync(Job job, Guid userId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var last = job;
-        yield return Event(last);
+        var position = await store.QueuePositionAsync(last, time.GetUtcNow(), cancellationToken);
+        yield return Event(last, position);
         while (last.IsProcessing && !cancellationToken.IsCancellationRequested)
         {
             try
@@ -39,14 +40,19 @@ public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, Time
             {
                 yield break;
             }
-            if (current.Status != last.Status || current.Progress != last.Progress || current.HeartbeatAt != last.HeartbeatAt)
+            var currentPosition = await store.QueuePositionAsync(current, time.GetUtcNow(), cancellationToken);
+            if (current.Status != last.Status || current.Progress != last.Progress || current.HeartbeatAt != last.HeartbeatAt || currentPosition != position)
             {
-                yield return Event(current);
+                yield return Event(current, currentPosition);
             }
             last = current;
+            position = currentPosition;
         }
     }
 
-    private static SseItem<JobView> Event(Job job) =>
-        new(JobView.Of(job), job.IsProcessing ? "progress" : job.Status) { EventId = $"{job.Progress}-{job.HeartbeatAt.ToUnixTimeMilliseconds()}" };
+    private static SseItem<JobView> Event(Job job, int? queuePosition) =>
+        new(JobView.Of(job) with { QueuePosition = queuePosition }, job.IsProcessing ? "progress" : job.Status)
+        {
+            EventId = $"{job.Progress}-{job.HeartbeatAt.ToUnixTimeMilliseconds()}-{queuePosition}",
+        };
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using StoryMedia.Http;
 using StoryMedia.Operations;
 
 namespace StoryMedia.Jobs;
@@ -9,7 +10,13 @@ namespace StoryMedia.Jobs;
 /// stale job cleared on the way, a cleared job's worker stopped, every decision logged and counted.
 /// </summary>
 public sealed class JobGuard(
-    JobStore store, RunningJobs running, StoryMediaTelemetry telemetry, IOptions<JobOptions> options, TimeProvider time, ILogger<JobGuard> logger)
+    JobStore store,
+    RunningJobs running,
+    StoryMediaTelemetry telemetry,
+    IOptions<JobOptions> options,
+    IOptions<RateLimitOptions> rateLimits,
+    TimeProvider time,
+    ILogger<JobGuard> logger)
 {
     public const string ClearedByUser = "Cleared by the user before it finished.";
 
@@ -23,7 +30,8 @@ public sealed class JobGuard(
         using var activity = StoryMediaTelemetry.Source.StartActivity(StoryMediaTelemetry.SpanName("start", kind));
         activity?.SetTag("storymedia.story_id", job.StoryId);
         // The worker that claims the job, on any instance, continues this trace.
-        var outcome = await store.StartAsync(kind, job with { TraceParent = Activity.Current?.Id }, now, now - staleAfter, staleError, cancellationToken);
+        var bounds = new UserBounds(options.Value.MaxWaitingPerUser, rateLimits.Value.StartsPerWindow, rateLimits.Value.Window);
+        var outcome = await store.StartAsync(kind, job with { TraceParent = Activity.Current?.Id }, bounds, now, now - staleAfter, staleError, cancellationToken);
         switch (outcome)
         {
             case StartOutcome.Started started:
@@ -45,6 +53,9 @@ public sealed class JobGuard(
                 break;
             case StartOutcome.BlockedBy blocked:
                 logger.LogInformation("Refused a {Kind} job for story {StoryId}: {OtherKind} job {JobId} is processing", kind, job.StoryId, blocked.Job.Kind, blocked.Job.Id);
+                break;
+            case StartOutcome.OverUserBound over:
+                logger.LogInformation("Refused a {Kind} job for story {StoryId}: the user is at {Setting} = {Limit}", kind, job.StoryId, over.Setting, over.Limit);
                 break;
             case StartOutcome.Contended:
                 logger.LogWarning("Gave up starting a {Kind} job for story {StoryId}: every try lost its race to a job that ended at once", kind, job.StoryId);

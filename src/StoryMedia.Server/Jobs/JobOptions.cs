@@ -21,6 +21,15 @@ public sealed class JobOptions : IExplainedOptions
     public int WorkerConcurrency { get; set; } = 2;
 
     /// <summary>
+    /// Jobs of one user being worked on at once, over every kind and every instance: the claim passes over a user at
+    /// the bound, so one user's backlog never holds every worker. Two lets a lone user keep one instance's two workers busy.
+    /// </summary>
+    public int MaxRunningPerUser { get; set; } = 2;
+
+    /// <summary>Jobs of one user waiting for a worker, over every kind and instance; a start beyond it answers 429.</summary>
+    public int MaxWaitingPerUser { get; set; } = 10;
+
+    /// <summary>
     /// On shutdown (SIGTERM), how long a running job may go on to finish; after that its lease is handed back
     /// so another instance resumes it at once. The host's shutdown timeout is kept longer than this.
     /// </summary>
@@ -41,6 +50,7 @@ public sealed class JobOptions : IExplainedOptions
             _ when StaleAfter <= HeartbeatInterval => "Jobs:StaleAfter must be longer than Jobs:HeartbeatInterval.",
             { MaxAttempts: < 1 } => "Jobs:MaxAttempts must be at least 1.",
             { WorkerConcurrency: < 0 } => "Jobs:WorkerConcurrency must be 0 or more.",
+            { MaxRunningPerUser: < 1 } or { MaxWaitingPerUser: < 1 } => "Jobs:MaxRunningPerUser and Jobs:MaxWaitingPerUser must be at least 1.",
             { ShutdownGrace.Ticks: < 0 } => "Jobs:ShutdownGrace must be 0 or more.",
             { PollInterval.Ticks: <= 0 } or { EventPollInterval.Ticks: <= 0 } => "Jobs:PollInterval and Jobs:EventPollInterval must be positive.",
             _ => "",

@@ -81,16 +81,13 @@ public sealed class JobRunner(
             var wait = options.Value.PollInterval;
             try
             {
-                foreach (var kind in kinds.All.Select(k => k.Name))
+                var (ran, nextLeaseExpiry) = await ClaimAndRunAsync(workerId, handBack, stoppingToken);
+                ranJob = ran;
+                if (nextLeaseExpiry is { } expiry)
                 {
-                    var (ran, nextLeaseExpiry) = await ClaimAndRunAsync(kind, workerId, handBack, stoppingToken);
-                    ranJob |= ran;
-                    if (nextLeaseExpiry is { } expiry)
-                    {
-                        // Just past the expiry, when the claim can take the job.
-                        var untilClaimable = expiry - time.GetUtcNow() + LeaseExpiryMargin;
-                        wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, Math.Max(untilClaimable.Ticks, LeaseExpiryMargin.Ticks)));
-                    }
+                    // Just past the expiry, when the claim can take the job.
+                    var untilClaimable = expiry - time.GetUtcNow() + LeaseExpiryMargin;
+                    wait = TimeSpan.FromTicks(Math.Min(wait.Ticks, Math.Max(untilClaimable.Ticks, LeaseExpiryMargin.Ticks)));
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -108,14 +105,17 @@ public sealed class JobRunner(
         }
     }
 
-    /// <summary>Whether a job ran; if none could be claimed, when the soonest lease of this kind runs out.</summary>
-    private async Task<(bool Ran, DateTimeOffset? NextLeaseExpiry)> ClaimAndRunAsync(string kind, string workerId, CancellationToken handBack, CancellationToken stoppingToken)
+    /// <summary>
+    /// One fair claim over every kind (<see cref="JobStore.ClaimAsync"/>): whether a job ran; if none could be claimed,
+    /// when the soonest lease runs out.
+    /// </summary>
+    private async Task<(bool Ran, DateTimeOffset? NextLeaseExpiry)> ClaimAndRunAsync(string workerId, CancellationToken handBack, CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var claim = await store.ClaimAsync(kind, workerId, time.GetUtcNow(), o.LeaseDuration, o.MaxAttempts, stoppingToken);
+        var claim = await store.ClaimAsync(workerId, time.GetUtcNow(), o.LeaseDuration, o.MaxAttempts, o.MaxRunningPerUser, stoppingToken);
         foreach (var exhausted in claim.Exhausted)
         {
-            logger.LogWarning("{Kind} job {JobId} failed after {Attempts} attempts", kind, exhausted.Id, exhausted.Attempts);
+            logger.LogWarning("{Kind} job {JobId} failed after {Attempts} attempts", exhausted.Kind, exhausted.Id, exhausted.Attempts);
         }
         if (claim.Claimed is not { } job)
         {
@@ -123,8 +123,8 @@ public sealed class JobRunner(
         }
         if (job.Attempts > 1)
         {
-            logger.LogInformation("Worker {WorkerId} took over {Kind} job {JobId} (attempt {Attempt})", workerId, kind, job.Id, job.Attempts);
-            telemetry.TakenOver(kind);
+            logger.LogInformation("Worker {WorkerId} took over {Kind} job {JobId} (attempt {Attempt})", workerId, job.Kind, job.Id, job.Attempts);
+            telemetry.TakenOver(job.Kind);
         }
         await worker.RunAsync(job, workerId, handBack);
         return (true, null);

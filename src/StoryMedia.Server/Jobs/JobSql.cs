@@ -4,11 +4,11 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// Every statement of the job guard, for one kind's table. The same SQL runs on PostgreSQL and SQLite; the only dialect
-/// differences are row locking: the claim's (<paramref name="skipLocked"/>) and the start's (<paramref name="lockRows"/>,
-/// <paramref name="shareRows"/>). A kind's own statements (what its jobs make, how they publish) live in its folder and
+/// difference is the start's row locking (<paramref name="lockRows"/>, <paramref name="shareRows"/>). The statements over
+/// every kind's table together (the fair claim's choice, a user's bounds) are in <see cref="FairShareSql"/>. A kind's own statements (what its jobs make, how they publish) live in its folder and
 /// fence their writes with <see cref="Fence"/>.
 /// </summary>
-public sealed class JobSql(IJobKind kind, string skipLocked, string lockRows, string shareRows)
+public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
 {
     /// <summary>The columns every job table has, read back by name (<see cref="Read"/>).</summary>
     public const string Columns =
@@ -93,23 +93,18 @@ public sealed class JobSql(IJobKind kind, string skipLocked, string lockRows, st
         returning {Columns}
         """;
 
-    /// <summary>Claims a waiting job, or one whose lease ran out, and starts a new attempt on it.</summary>
-    public string Claim => $"""
+    /// <summary>
+    /// Claims the job the fair order chose (<see cref="FairShareSql.OldestWaitingOfUser"/>) if it still waits: a job
+    /// cleared meanwhile gives no row.
+    /// </summary>
+    public string ClaimById => $"""
         update {Table}
            set worker_id = @worker_id, lease_expires_at = @lease_until, attempts = attempts + 1, heartbeat_at = @now
-         where id = (
-               select id from {Table}
-                where status = 'processing'
-                  and (lease_expires_at is null or lease_expires_at < @now)
-                  and attempts < @max_attempts
-                order by created_at
-                limit 1
-               {skipLocked})
+         where id = @job_id and status = 'processing'
+           and (lease_expires_at is null or lease_expires_at < @now)
+           and attempts < @max_attempts
         returning {Columns}
         """;
-
-    /// <summary>When the soonest lease runs out: an idle runner wakes then, so a dead worker's job is taken over without waiting for a poll.</summary>
-    public string NextLeaseExpiry => $"select min(lease_expires_at) as next_expiry from {Table} where status = 'processing' and lease_expires_at >= @now";
 
     /// <summary>
     /// A live runner vouches for the jobs that wait for a worker (new, handed back, or orphaned past their lease):

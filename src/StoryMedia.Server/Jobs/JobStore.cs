@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Data.Common;
+using System.Globalization;
 using StoryMedia.Data;
 
 namespace StoryMedia.Jobs;
@@ -13,8 +14,16 @@ public sealed class JobStore(Database database, JobKinds kinds)
     // A start retried this many times lost every race to a job that ended before it could be read.
     private const int StartTries = 4;
 
+    // The claim looks at this many users in the fair order before it gives up for this round.
+    private const int ClaimCandidates = 8;
+
+    // When a waiting job will be claimed is unknown: a refused start is told to look again soon.
+    private static readonly TimeSpan WaitingRetryAfter = TimeSpan.FromSeconds(10);
+
     private readonly FrozenDictionary<string, JobSql> sql = kinds.All.ToFrozenDictionary(
-        kind => kind.Name, kind => new JobSql(kind, database.SkipLocked, database.LockRows, database.ShareRows), StringComparer.Ordinal);
+        kind => kind.Name, kind => new JobSql(kind, database.LockRows, database.ShareRows), StringComparer.Ordinal);
+
+    private readonly FairShareSql fair = new(kinds.All);
 
     public Database Database => database;
 
@@ -23,9 +32,10 @@ public sealed class JobStore(Database database, JobKinds kinds)
     /// <summary>
     /// One transaction: lock the story, clear its stale jobs of this kind and of the kinds that block it, refuse while a
     /// blocking job is processing or the kind's own check says no, then insert unless a job of this kind is processing.
-    /// A refused start changes nothing.
+    /// A refused start changes nothing. The user's bounds (<paramref name="bounds"/>) are counted over every kind, under
+    /// the user's lock, so two starts on two instances cannot both take the last place.
     /// </summary>
-    public async Task<StartOutcome> StartAsync(string kindName, NewJob job, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
+    public async Task<StartOutcome> StartAsync(string kindName, NewJob job, UserBounds bounds, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
         var kind = kinds[kindName];
         var q = sql[kindName];
@@ -47,6 +57,8 @@ public sealed class JobStore(Database database, JobKinds kinds)
             {
                 return new StartOutcome.StoryNotFound();
             }
+            // After the story and before any job row: a claim holding the user locks job rows, never a story.
+            await database.LockUserAsync(scope, job.UserId, wait: true, cancellationToken);
             // A stuck job of a blocking kind would block this start too: the same stale rule clears it.
             var stale = new List<Job>();
             foreach (var staleSql in blockers.Select(b => sql[b.Blocker]).Prepend(q))
@@ -64,6 +76,10 @@ public sealed class JobStore(Database database, JobKinds kinds)
             if (await kind.CheckStartAsync(new JobScope(database, scope), job, cancellationToken) is { } notReady)
             {
                 return notReady;
+            }
+            if (await OverBoundAsync(scope, job.UserId, bounds, now, cancellationToken) is { } over)
+            {
+                return over;
             }
             var started = await SingleAsync(scope, q, q.Insert, cancellationToken,
                 ("id", Guid.CreateVersion7(now)), ("story_id", job.StoryId), ("user_id", job.UserId), ("now", now),
@@ -86,6 +102,30 @@ public sealed class JobStore(Database database, JobKinds kinds)
             }
         }
         return new StartOutcome.Contended();
+    }
+
+    private async Task<StartOutcome?> OverBoundAsync(DatabaseTransaction scope, Guid userId, UserBounds bounds, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var windowStart = now - bounds.Window;
+        await using var command = database.Command(scope, fair.UserBounds, ("user_id", userId), ("now", now), ("window_start", windowStart));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var waiting = Convert.ToInt32(reader.GetValue(reader.GetOrdinal("waiting")), CultureInfo.InvariantCulture);
+        var started = Convert.ToInt32(reader.GetValue(reader.GetOrdinal("started")), CultureInfo.InvariantCulture);
+        if (waiting >= bounds.MaxWaiting)
+        {
+            return new StartOutcome.OverUserBound("Jobs:MaxWaitingPerUser", bounds.MaxWaiting,
+                $"You have {waiting} jobs waiting for a worker, the most one user may have (Jobs:MaxWaitingPerUser = {bounds.MaxWaiting}). " +
+                "Start this one when one of them is running.", WaitingRetryAfter);
+        }
+        if (started >= bounds.StartsPerWindow)
+        {
+            var firstStarted = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("first_started"));
+            return new StartOutcome.OverUserBound("RateLimits:StartsPerWindow", bounds.StartsPerWindow,
+                $"You have started {started} jobs in the last {Durations.Describe(bounds.Window)}, the most one user may " +
+                $"(RateLimits:StartsPerWindow = {bounds.StartsPerWindow}).", firstStarted + bounds.Window - now);
+        }
+        return null;
     }
 
     /// <summary>A start of a blocked kind reads the jobs it waits for under the story's exclusive lock: its own kind's first, then each blocker's.</summary>
@@ -157,22 +197,72 @@ public sealed class JobStore(Database database, JobKinds kinds)
     }
 
     /// <summary>
-    /// Claims the oldest job that waits for a worker or whose lease ran out. Jobs that have used up
-    /// their attempts are failed with the reason first.
+    /// Claims the first waiting (or orphaned) job of the fair order over every kind (<see cref="FairShareSql.Candidates"/>),
+    /// passing over users with <paramref name="maxRunningPerUser"/> jobs running. Jobs that have used up their attempts
+    /// are failed with the reason first, in a transaction of their own. The claim then locks the first candidate's user,
+    /// waiting for another claim or start deciding for the same user, and any further candidate's without waiting (so no
+    /// two claims wait for each other); under the lock it counts the user's running jobs again and claims the user's
+    /// oldest waiting job by id: the bound holds across instances and two claims never take one job.
     /// </summary>
-    public async Task<ClaimResult> ClaimAsync(string kind, string workerId, DateTimeOffset now, TimeSpan lease, int maxAttempts, CancellationToken cancellationToken)
+    public async Task<ClaimResult> ClaimAsync(string workerId, DateTimeOffset now, TimeSpan lease, int maxAttempts, int maxRunningPerUser, CancellationToken cancellationToken)
     {
-        var q = sql[kind];
+        var exhausted = new List<Job>();
+        await using (var cleanup = await database.BeginWriteAsync(cancellationToken))
+        {
+            foreach (var q in kinds.All.Select(k => sql[k.Name]))
+            {
+                exhausted.AddRange(await ManyAsync(cleanup, q, q.FailExhausted, cancellationToken,
+                    ("now", now), ("max_attempts", maxAttempts),
+                    ("error", $"Gave up after {maxAttempts} attempts: the worker running this job stopped responding each time.")));
+            }
+            await cleanup.CommitAsync(cancellationToken);
+        }
         await using var scope = await database.BeginWriteAsync(cancellationToken);
-        var exhausted = await ManyAsync(scope, q, q.FailExhausted, cancellationToken,
-            ("now", now), ("max_attempts", maxAttempts),
-            ("error", $"Gave up after {maxAttempts} attempts: the worker running this job stopped responding each time."));
-        var claimed = await SingleAsync(scope, q, q.Claim, cancellationToken,
-            ("worker_id", workerId), ("now", now), ("lease_until", now + lease), ("max_attempts", maxAttempts));
+        var users = new List<Guid>();
+        await using (var choose = database.Command(scope, fair.Candidates,
+            ("now", now), ("max_attempts", maxAttempts), ("max_running", maxRunningPerUser), ("candidates", ClaimCandidates)))
+        await using (var reader = await choose.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                users.Add(reader.GetGuid(reader.GetOrdinal("user_id")));
+            }
+        }
+        Job? claimed = null;
+        for (var i = 0; i < users.Count && claimed is null; i++)
+        {
+            var user = users[i];
+            if (!await database.LockUserAsync(scope, user, wait: i == 0, cancellationToken) ||
+                await CountAsync(scope, fair.RunningOfUser, "running", cancellationToken, ("user_id", user), ("now", now)) >= maxRunningPerUser)
+            {
+                continue;
+            }
+            (string Kind, Guid Id)? oldest = null;
+            await using (var read = database.Command(scope, fair.OldestWaitingOfUser, ("user_id", user), ("now", now), ("max_attempts", maxAttempts)))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken))
+            {
+                if (await reader.ReadAsync(cancellationToken))
+                {
+                    oldest = (reader.GetString(reader.GetOrdinal("kind")), reader.GetGuid(reader.GetOrdinal("id")));
+                }
+            }
+            if (oldest is not { } job)
+            {
+                continue;
+            }
+            var q = sql[job.Kind];
+            claimed = await SingleAsync(scope, q, q.ClaimById, cancellationToken,
+                ("job_id", job.Id), ("worker_id", workerId), ("now", now), ("lease_until", now + lease), ("max_attempts", maxAttempts));
+            if (claimed is not null)
+            {
+                await using var turn = database.Command(scope, FairShareSql.RecordTurn, ("user_id", user), ("now", now));
+                await turn.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
         DateTimeOffset? nextLeaseExpiry = null;
         if (claimed is null)
         {
-            await using var next = database.Command(scope, q.NextLeaseExpiry, ("now", now));
+            await using var next = database.Command(scope, fair.NextLeaseExpiry, ("now", now));
             await using var reader = await next.ExecuteReaderAsync(cancellationToken);
             if (await reader.ReadAsync(cancellationToken) && reader.GetOrdinal("next_expiry") is var expiry && !reader.IsDBNull(expiry))
             {
@@ -181,6 +271,26 @@ public sealed class JobStore(Database database, JobKinds kinds)
         }
         await scope.CommitAsync(cancellationToken);
         return new ClaimResult(claimed, exhausted, nextLeaseExpiry);
+    }
+
+    /// <summary>The job as the API shows it, with its queue position while it waits.</summary>
+    public async Task<JobView> ViewAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken) =>
+        JobView.Of(job) with { QueuePosition = await QueuePositionAsync(job, now, cancellationToken) };
+
+    /// <summary>
+    /// The waiting job's place in the fair order now (an estimate, <see cref="FairShareSql.QueuePosition"/>); null for a
+    /// job that is running or finished. Read as the workers: it counts every user's jobs, and answers only a number.
+    /// </summary>
+    public async Task<int?> QueuePositionAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!job.IsProcessing || job.LeaseExpiresAt >= now)
+        {
+            return null;
+        }
+        var positions = await database.ReadAsWorkerAsync(fair.QueuePosition,
+            r => Convert.ToInt32(r.GetValue(r.GetOrdinal("position")), CultureInfo.InvariantCulture), cancellationToken,
+            ("user_id", job.UserId), ("job_id", job.Id), ("created_at", job.CreatedAt), ("now", now));
+        return positions.Count == 0 ? null : positions[0];
     }
 
     /// <summary>Keeps the jobs that wait for a worker from looking silent; returns how many it touched.</summary>
@@ -229,6 +339,14 @@ public sealed class JobStore(Database database, JobKinds kinds)
     /// <summary>The W3C trace context of the request that started the job, if it was traced.</summary>
     public async Task<string?> TraceParentAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await database.ReadAsWorkerAsync(JobSql.TraceParentOfJob, r => r.GetString(r.GetOrdinal("trace_parent")), cancellationToken, ("job_id", jobId))).FirstOrDefault();
+
+    private async Task<int> CountAsync(DatabaseTransaction scope, string statement, string column, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        await using var command = database.Command(scope, statement, parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return Convert.ToInt32(reader.GetValue(reader.GetOrdinal(column)), CultureInfo.InvariantCulture);
+    }
 
     private async Task<bool> ExistsAsync(DatabaseTransaction scope, string statement, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {

@@ -1,6 +1,12 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace StoryMedia.Jobs;
 
-/// <summary>A job as the API shows it (snake_case on the wire).</summary>
+/// <summary>
+/// A job as the API shows it (snake_case on the wire). <see cref="QueuePosition"/>: while the job waits for a worker,
+/// an estimate of its place in the fair order (1 = next); null while it runs and once it ended.
+/// </summary>
 public sealed record JobView(
     Guid Id,
     string Kind,
@@ -14,7 +20,8 @@ public sealed record JobView(
     DateTimeOffset HeartbeatAt,
     int Attempts,
     string? Style,
-    string? Instructions)
+    string? Instructions,
+    int? QueuePosition = null)
 {
     public static JobView Of(Job job) => new(
         job.Id, job.Kind, job.StoryId, job.Status, job.Progress, job.Error, job.StartedAt, job.CompletedAt,
@@ -22,8 +29,13 @@ public sealed record JobView(
 }
 
 /// <param name="SceneIds">Only these scenes, for a kind that makes media per scene (<see cref="IJobKind.ChoosesScenes"/>); all of them when absent.</param>
-/// <param name="SameSeed">Draw each scene with the seed of its current media, where it has one, rather than a new one.</param>
-public sealed record GenerateRequest(string? StoryId, string? Style = null, string? Instructions = null, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null);
+/// <param name="SameSeed">Draw each scene with the seed of its current media, where it has one, rather than a new one (<see cref="IJobKind.TakesSameSeed"/>).</param>
+public sealed record GenerateRequest(string? StoryId, string? Style = null, string? Instructions = null, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null)
+{
+    /// <summary>The body's other members: the kind's own (<see cref="IJobKind.ReadStart"/>).</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Members { get; init; }
+}
 
 /// <summary>The one 409 of a refusal because of a processing job, as the OpenAPI document describes it (<see cref="JobApi.Conflict"/>).</summary>
 public sealed class JobConflictProblem : Microsoft.AspNetCore.Mvc.ProblemDetails

@@ -11,9 +11,14 @@ public static class SceneChoice
     {
         sceneIds = null;
         problem = null;
-        if (!kind.ChoosesScenes && (body.SceneIds is not null || body.SameSeed is not null))
+        if (!kind.ChoosesScenes && body.SceneIds is not null)
         {
-            problem = Problems.Invalid(body.SceneIds is not null ? "scene_ids" : "same_seed", $"is not taken by {kind.Activity.ToLowerInvariant()}: its jobs make the whole story.");
+            problem = Problems.Invalid("scene_ids", $"is not taken by {kind.Activity.ToLowerInvariant()}: its jobs make the whole story.");
+            return false;
+        }
+        if (!kind.TakesSameSeed && body.SameSeed is not null)
+        {
+            problem = Problems.Invalid("same_seed", $"is not taken by {kind.Activity.ToLowerInvariant()}: its media has no seed.");
             return false;
         }
         if (body.SceneIds is null)
@@ -30,12 +35,12 @@ public static class SceneChoice
         {
             if (!Guid.TryParse(text, out var id))
             {
-                problem = Problems.Invalid("scene_ids", $"item {index + 1} is not a scene id (a UUID).");
+                problem = Problems.Invalid($"scene_ids[{index}]", "is not a scene id (a UUID).");
                 return false;
             }
             if (parsed.Contains(id))
             {
-                problem = Problems.Invalid("scene_ids", $"names scene {id} twice; each scene is made at most once.");
+                problem = Problems.Invalid($"scene_ids[{index}]", $"names scene {id} twice; each scene is made at most once.");
                 return false;
             }
             parsed.Add(id);

@@ -18,16 +18,25 @@ public sealed record EditScenesRequest(IReadOnlyList<SceneEditInput?>? Scenes);
 
 public sealed record SceneEditInput(string? Id, string? Text);
 
+/// <param name="NarrationOutOfDate">The scene has narration, of a text it has since been edited away from.</param>
 /// <param name="ImageProvenance">How the current image was made, where that was recorded.</param>
-public sealed record SceneView(Guid Id, int Position, string Text, string? ImageUrl, ImageProvenance? ImageProvenance = null);
+public sealed record SceneView(
+    Guid Id, int Position, string Text, string? ImageUrl, string? AudioUrl = null, double? AudioSeconds = null, bool NarrationOutOfDate = false,
+    ImageProvenance? ImageProvenance = null);
 
-public sealed record StoryView(Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes, string? VideoUrl)
+/// <param name="ScenesToNarrate">The positions of the scenes without narration of their current text.</param>
+public sealed record StoryView(
+    Guid Id, string Title, string Style, DateTimeOffset CreatedAt, IReadOnlyList<SceneView> Scenes, string? VideoUrl, string? SubtitlesUrl, IReadOnlyList<int> ScenesToNarrate)
 {
     public static StoryView Of(Story story, IReadOnlyDictionary<Guid, ImageProvenance>? provenance = null) => new(
         story.Id, story.Title, story.Style, story.CreatedAt,
-        [.. story.Scenes.Select(s => new SceneView(s.Id, s.Position, s.Text, s.ImageKey is null ? null : MediaStore.UrlOf(s.ImageKey),
+        [.. story.Scenes.Select(s => new SceneView(
+            s.Id, s.Position, s.Text, UrlOf(s.ImageKey), UrlOf(s.AudioKey), s.AudioSeconds, s.AudioKey is not null && !s.IsNarrated,
             s.ImageKey is null ? null : provenance?.GetValueOrDefault(s.Id)))],
-        story.VideoKey is null ? null : MediaStore.UrlOf(story.VideoKey));
+        UrlOf(story.VideoKey), UrlOf(story.SubtitlesKey),
+        [.. story.Scenes.Where(s => !s.IsNarrated).Select(s => s.Position)]);
+
+    private static string? UrlOf(string? key) => key is null ? null : MediaStore.UrlOf(key);
 }
 
 /// <summary>A story in the list: enough to show and open it, without its scenes.</summary>
@@ -113,7 +122,8 @@ public static class StoryApi
     }
 
     private static async Task<Results<Ok<StoryView>, ProblemHttpResult, ValidationProblem>> EditScenesAsync(
-        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, ImageProvenanceReader provenance, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
+        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, ImageProvenanceReader provenance, JobStore jobs, JobKinds kinds,
+        IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (Validate(body, out var edits) is { } invalid)
         {
@@ -128,7 +138,7 @@ public static class StoryApi
             case SceneEditOutcome.JobRunning { Job: var running }:
                 var kind = kinds[running.Kind];
                 var now = time.GetUtcNow();
-                return JobApi.Conflict(running, options.Value, now, http.Response,
+                return JobApi.Conflict(await jobs.ViewAsync(running, now, ct), options.Value, now, http.Response,
                     title: $"{kind.Activity} is in progress for this story.",
                     detail: $"The scenes cannot change while a job makes media from them: it started {Durations.Describe(now - running.StartedAt)} ago " +
                             $"and is at {running.Progress} %. Edit the scenes when it is done, or clear it with POST {kind.Routes.Clear} if it is stuck.");

@@ -14,7 +14,7 @@ public sealed class StoryStore(Database database, JobStore jobs)
         "insert into scenes (id, story_id, position, text) values (@id, @story_id, @position, @text)";
 
     internal const string SelectOwned =
-        "select id, user_id, title, style, created_at, video_key from stories where id = @story_id and user_id = @user_id";
+        "select id, user_id, title, style, created_at, video_key, subtitles_key from stories where id = @story_id and user_id = @user_id";
 
     /// <summary>
     /// A page of the user's stories, newest first, in one statement: each with its scene count and its first scene's
@@ -34,7 +34,7 @@ public sealed class StoryStore(Database database, JobStore jobs)
     internal const string NewestFirst = " order by s.created_at desc, s.id desc limit @limit";
 
     internal const string SelectScenes =
-        "select id, position, text, image_key from scenes where story_id = @story_id order by position";
+        "select id, position, text, image_key, audio_key, audio_seconds, audio_text from scenes where story_id = @story_id order by position";
 
     /// <summary>The user's story, locked exclusively until the edit commits, so no job starts between the edit's check for a running job and its writes (<see cref="JobSql.LockStory"/>).</summary>
     internal static string LockOwned(string lockRows) => $"{SelectOwned} {lockRows}";
@@ -161,20 +161,20 @@ public sealed class StoryStore(Database database, JobStore jobs)
 
     private async Task<IReadOnlyList<Story>> ReadStoriesAsync(DatabaseTransaction scope, string sql, CancellationToken cancellationToken, params (string, object?)[] parameters)
     {
-        var headers = new List<(Guid Id, Guid UserId, string Title, string Style, DateTimeOffset CreatedAt, string? VideoKey)>();
+        var headers = new List<(Guid Id, Guid UserId, string Title, string Style, DateTimeOffset CreatedAt, string? VideoKey, string? SubtitlesKey)>();
         await using (var command = database.Command(scope, sql, parameters))
         await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
         {
             while (await reader.ReadAsync(cancellationToken))
             {
                 headers.Add((reader.GetGuid(0), reader.GetGuid(1), reader.GetString(2), reader.GetString(3), reader.GetFieldValue<DateTimeOffset>(4),
-                    reader.IsDBNull(5) ? null : reader.GetString(5)));
+                    reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull("subtitles_key") ? null : reader.GetString("subtitles_key")));
             }
         }
         var stories = new List<Story>(headers.Count);
         foreach (var h in headers)
         {
-            stories.Add(new Story(h.Id, h.UserId, h.Title, h.Style, h.CreatedAt, await ReadScenesAsync(scope, h.Id, cancellationToken), h.VideoKey));
+            stories.Add(new Story(h.Id, h.UserId, h.Title, h.Style, h.CreatedAt, await ReadScenesAsync(scope, h.Id, cancellationToken), h.VideoKey, h.SubtitlesKey));
         }
         return stories;
     }
@@ -186,7 +186,10 @@ public sealed class StoryStore(Database database, JobStore jobs)
         var scenes = new List<Scene>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            scenes.Add(new Scene(reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)));
+            scenes.Add(new Scene(reader.GetGuid(0), reader.GetInt32(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull("audio_key") ? null : reader.GetString("audio_key"),
+                reader.IsDBNull("audio_seconds") ? null : reader.GetDouble("audio_seconds"),
+                reader.IsDBNull("audio_text") ? null : reader.GetString("audio_text")));
         }
         return scenes;
     }

@@ -5,8 +5,9 @@ using StoryMedia.Media;
 namespace StoryMedia.Videos;
 
 /// <summary>
-/// A video job: copies the scenes' images as they were when the job started from media storage into a temporary
-/// directory of its own, renders them into one MP4 there, stores it whole, then records it against the job
+/// A video job: copies the scenes' images (and narration, when every scene had current narration) as they were when the job
+/// started from media storage into a temporary directory of its own, renders them into one MP4 there (with the narration as
+/// its sound and the scenes' texts as subtitles, as <c>Video:Subtitles</c> says), stores it whole, then records it against the job
 /// (fenced). The story shows it only when the job completes, so a cleared or failed job leaves the story's
 /// previous video in place. The temporary directory goes however the job ends.
 /// </summary>
@@ -31,22 +32,46 @@ public sealed class VideoJobExecutor(VideoJobOutputs outputs, MediaStore media, 
             options.Value.WorkPath is { Length: > 0 } root ? Path.GetFullPath(root) : Path.GetTempPath(), $"storymedia-video-{job.Id:N}-{Guid.NewGuid():N}"));
         try
         {
-            var images = new List<string>();
+            var slides = new List<SlideshowScene>();
             foreach (var scene in scenes)
             {
                 var path = Path.Combine(work.FullName, $"scene-{scene.Position}{Path.GetExtension(scene.ImageKey)}");
-                if (!await DownloadAsync(scene, path, cancellationToken))
+                if (!await DownloadAsync(scene.ImageKey, $"the image of scene {scene.Position}", path, cancellationToken))
                 {
                     throw new JobFailedException($"The image of scene {scene.Position} is no longer in media storage; generate the images again.");
                 }
-                images.Add(path);
+                slides.Add(new SlideshowScene(path));
+            }
+            // Sound only when every scene had current narration as the job started; otherwise the video is silent.
+            var narrated = scenes.All(s => s.AudioKey is not null);
+            if (narrated)
+            {
+                for (var i = 0; i < scenes.Count; i++)
+                {
+                    var scene = scenes[i];
+                    var path = Path.Combine(work.FullName, $"scene-{scene.Position}-narration{Path.GetExtension(scene.AudioKey)}");
+                    if (!await DownloadAsync(scene.AudioKey!, $"the narration of scene {scene.Position}", path, cancellationToken))
+                    {
+                        throw new JobFailedException($"The narration of scene {scene.Position} is no longer in media storage; narrate the story again.");
+                    }
+                    slides[i] = slides[i] with { Audio = path, AudioSeconds = scene.AudioSeconds };
+                }
             }
 
+            var settings = options.Value;
+            var frame = VideoFrame.Of(job.Style ?? settings.Aspect, settings);
             var output = Path.Combine(work.FullName, "video.mp4");
-            var command = SlideshowCommand.Build(images, output, options.Value);
+            var subtitled = narrated && settings.Subtitles != VideoOptions.SubtitlesOff;
+            var srt = Path.Combine(work.FullName, "subtitles.srt");
+            var command = SlideshowCommand.Build(slides, output, settings, frame, subtitled ? srt : null, settings.Subtitles);
+            var texts = scenes.Select(s => s.Text).ToList();
+            if (subtitled)
+            {
+                await File.WriteAllTextAsync(srt, SceneSubtitles.Srt(texts, command.SceneLengths), cancellationToken);
+            }
             var reported = -1;
             await context.ReportAsync(0, 100, cancellationToken);
-            await ffmpeg.RunAsync(options.Value.Ffmpeg, command.Arguments, async (rendered, ct) =>
+            await ffmpeg.RunAsync(settings.Ffmpeg, command.Arguments, async (rendered, ct) =>
             {
                 // Only whole-percent steps reach the database; 100 % is the completion itself.
                 var percent = (int)Math.Clamp(rendered.Ticks * 100 / command.Duration.Ticks, 0, 99);
@@ -57,10 +82,21 @@ public sealed class VideoJobExecutor(VideoJobOutputs outputs, MediaStore media, 
                 }
             }, cancellationToken);
 
-            var key = await UploadAsync(output, cancellationToken);
-            if (!await outputs.RecordVideoAsync(context.Lease, key, cancellationToken))
+            string? subtitles = null;
+            if (narrated && settings.Subtitles == VideoOptions.SubtitlesTrack)
+            {
+                var vtt = Path.Combine(work.FullName, "subtitles.vtt");
+                await File.WriteAllTextAsync(vtt, SceneSubtitles.WebVtt(texts, command.SceneLengths), cancellationToken);
+                subtitles = await UploadAsync(vtt, "text/vtt", cancellationToken);
+            }
+            var key = await UploadAsync(output, "video/mp4", cancellationToken);
+            if (!await outputs.RecordVideoAsync(context.Lease, key, cancellationToken, subtitles))
             {
                 await media.DeleteAsync(key, CancellationToken.None);
+                if (subtitles is not null)
+                {
+                    await media.DeleteAsync(subtitles, CancellationToken.None);
+                }
                 throw new JobLostException(job.Id);
             }
         }
@@ -70,23 +106,23 @@ public sealed class VideoJobExecutor(VideoJobOutputs outputs, MediaStore media, 
         }
     }
 
-    private async Task<bool> DownloadAsync(SceneImage scene, string path, CancellationToken cancellationToken)
+    private async Task<bool> DownloadAsync(string key, string what, string path, CancellationToken cancellationToken)
     {
         try
         {
-            return await media.DownloadAsync(scene.ImageKey, path, cancellationToken);
+            return await media.DownloadAsync(key, path, cancellationToken);
         }
         catch (Exception ex) when (StorageFailures.Is(ex))
         {
-            throw new JobFailedException($"Could not read the image of scene {scene.Position} from the media storage ({StorageFailures.Describe(ex)}). {StoryUnchanged}", ex);
+            throw new JobFailedException($"Could not read {what} from the media storage ({StorageFailures.Describe(ex)}). {StoryUnchanged}", ex);
         }
     }
 
-    private async Task<string> UploadAsync(string output, CancellationToken cancellationToken)
+    private async Task<string> UploadAsync(string output, string contentType, CancellationToken cancellationToken)
     {
         try
         {
-            return await media.SaveFileAsync(output, "video/mp4", cancellationToken);
+            return await media.SaveFileAsync(output, contentType, cancellationToken);
         }
         catch (Exception ex) when (StorageFailures.Is(ex))
         {

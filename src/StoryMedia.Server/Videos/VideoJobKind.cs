@@ -1,3 +1,4 @@
+using System.Text.Json;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 
@@ -6,9 +7,11 @@ namespace StoryMedia.Videos;
 /// <summary>
 /// Video jobs: the scenes' images as they were when the job started, rendered into one MP4 that replaces the story's video
 /// only when the job completes. A video waits for the story's image job (it would be made from images about to change) and
-/// needs an image in every scene; reading the image jobs race-free needs the story's exclusive lock.
+/// needs an image in every scene; reading the image jobs race-free needs the story's exclusive lock. A start may name the
+/// frame's <c>aspect</c> (kept in the job's <c>style</c>); with <paramref name="requireNarration"/> it also needs current
+/// narration in every scene, and otherwise a video of a story not wholly narrated is silent.
 /// </summary>
-public sealed class VideoJobKind : IJobKind
+public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
 {
     public const string Kind = "video";
 
@@ -30,7 +33,7 @@ public sealed class VideoJobKind : IJobKind
     public IReadOnlyList<JobBlock> Blocks { get; } =
         [new(ImageJobKind.Kind, Kind, "A video is made from the story's images, and an image job is replacing them.")];
 
-    public IReadOnlyDictionary<string, string> MediaTypes { get; } = new Dictionary<string, string> { ["video/mp4"] = ".mp4" };
+    public IReadOnlyDictionary<string, string> MediaTypes { get; } = new Dictionary<string, string> { ["video/mp4"] = ".mp4", ["text/vtt"] = ".vtt" };
 
     public string MediaKeysInUse => VideoJobSql.MediaKeysInUse;
 
@@ -38,12 +41,24 @@ public sealed class VideoJobKind : IJobKind
 
     public bool ChecksStart => true;
 
-    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken)
+    public StartOptions ReadStart(IReadOnlyDictionary<string, JsonElement> members)
     {
+        if (!members.TryGetValue("aspect", out var aspect) || aspect.ValueKind == JsonValueKind.Null)
+        {
+            return StartOptions.None;
+        }
+        return aspect.ValueKind == JsonValueKind.String && VideoOptions.Aspects.Contains(aspect.GetString())
+            ? new StartOptions(null, Style: aspect.GetString())
+            : StartOptions.Refuse("aspect", $"must be one of {string.Join(", ", VideoOptions.Aspects)}.");
+    }
+
+    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken)
+    {
+        var storyId = request.StoryId;
         var missing = await scope.ReadAsync(VideoJobSql.ScenesWithoutImage, r => r.GetInt32(r.GetOrdinal("position")), cancellationToken, ("story_id", storyId));
         if (missing.Count == 0)
         {
-            return null;
+            return requireNarration ? await CheckNarrationAsync(scope, storyId, cancellationToken) : null;
         }
         var one = missing.Count == 1;
         return new StartOutcome.NotReady(
@@ -53,7 +68,22 @@ public sealed class VideoJobKind : IJobKind
             new Dictionary<string, object?> { ["scenes_without_image"] = missing });
     }
 
-    public Task StartedAsync(JobScope scope, Job job, CancellationToken cancellationToken) =>
+    private static async Task<StartOutcome.NotReady?> CheckNarrationAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken)
+    {
+        var silent = await scope.ReadAsync(VideoJobSql.ScenesWithoutNarration, r => r.GetInt32(r.GetOrdinal("position")), cancellationToken, ("story_id", storyId));
+        if (silent.Count == 0)
+        {
+            return null;
+        }
+        var one = silent.Count == 1;
+        return new StartOutcome.NotReady(
+            "Some scenes have no narration of their text.",
+            $"This service makes only narrated videos (Video:RequireNarration), and {(one ? "scene" : "scenes")} {string.Join(", ", silent)} " +
+            $"{(one ? "has" : "have")} no narration of {(one ? "its" : "their")} current text. Narrate them first (POST /api/generate_narration).",
+            new Dictionary<string, object?> { ["scenes_without_narration"] = silent });
+    }
+
+    public Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(VideoJobSql.SnapshotSceneImages, cancellationToken, ("job_id", job.Id), ("story_id", job.StoryId));
 
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>

@@ -11,6 +11,6 @@ public static class VideoJobs
         services.AddExplainedOptions<VideoOptions>(configuration.GetSection("Video"));
         services.AddSingleton<FfmpegProcess>();
         services.AddSingleton<VideoJobOutputs>();
-        return services.AddJobKind<VideoJobExecutor>(new VideoJobKind());
+        return services.AddJobKind<VideoJobExecutor>(new VideoJobKind(configuration.GetValue<bool>("Video:RequireNarration")));
     }
 }

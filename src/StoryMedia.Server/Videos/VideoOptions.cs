@@ -33,6 +33,30 @@ public sealed class VideoOptions : IExplainedOptions
     /// <summary>The x264 constant rate factor: lower is better and larger (18–28 is sensible).</summary>
     public int Crf { get; set; } = 23;
 
+    /// <summary>The scenes' captions of a narrated video: <c>track</c> (a mov_text track and a WebVTT file beside the video), <c>burn</c> or <c>off</c>.</summary>
+    public string Subtitles { get; set; } = SubtitlesTrack;
+
+    /// <summary>The frame's shape unless a start names one: <c>16:9</c> (Width×Height), <c>9:16</c> or <c>1:1</c>.</summary>
+    public string Aspect { get; set; } = Landscape;
+
+    /// <summary>Refuse (422) a video while some scene has no narration of its current text, instead of making it silent.</summary>
+    public bool RequireNarration { get; set; }
+
+    /// <summary>Silence after a scene's narration before the next scene: a narrated scene lasts at least its speech plus this.</summary>
+    public double NarrationPauseSeconds { get; set; } = 0.6;
+
+    /// <summary>Where libass finds the subtitles' font (DejaVu Sans, Debian's fonts-dejavu-core); without one it silently draws nothing.</summary>
+    public string FontsPath { get; set; } = "/usr/share/fonts/truetype/dejavu";
+
+    public const string SubtitlesTrack = "track";
+    public const string SubtitlesBurn = "burn";
+    public const string SubtitlesOff = "off";
+    public const string Landscape = "16:9";
+    public const string Portrait = "9:16";
+    public const string Square = "1:1";
+
+    public static readonly IReadOnlyList<string> Aspects = [Landscape, Portrait, Square];
+
     public bool IsValid(out string problem)
     {
         problem = this switch
@@ -46,6 +70,9 @@ public sealed class VideoOptions : IExplainedOptions
                 "Video:CrossfadeSeconds must last at least one frame and be shorter than Video:SecondsPerScene.",
             _ when !Presets.Contains(Preset) => $"Video:Preset must be one of {string.Join(", ", Presets)}.",
             { Crf: < 0 or > 51 } => "Video:Crf must be between 0 and 51.",
+            { Subtitles: not (SubtitlesTrack or SubtitlesBurn or SubtitlesOff) } => "Video:Subtitles must be track, burn or off.",
+            _ when !Aspects.Contains(Aspect) => "Video:Aspect must be 16:9, 9:16 or 1:1.",
+            { NarrationPauseSeconds: < 0 or > 10 } => "Video:NarrationPauseSeconds must be between 0 and 10.",
             _ => "",
         };
         return problem.Length == 0;

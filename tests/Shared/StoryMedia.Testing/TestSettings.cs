@@ -7,6 +7,9 @@ public static class TestSettings
     public static IReadOnlyDictionary<string, string> NoRateLimits { get; } = new Dictionary<string, string>
     {
         ["RateLimits:StartsPerWindow"] = "1000000",
+        ["RateLimits:StartRequestsPerWindow"] = "1000000",
+        ["Jobs:MaxRunningPerUser"] = "1000000",
+        ["Jobs:MaxWaitingPerUser"] = "1000000",
         ["RateLimits:ClearsPerWindow"] = "1000000",
         ["RateLimits:StoryWritesPerWindow"] = "1000000",
         ["RateLimits:EventStreamsPerUser"] = "1000000",

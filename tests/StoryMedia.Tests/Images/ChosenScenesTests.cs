@@ -95,9 +95,9 @@ public sealed class ChosenScenesTests
             story = await stores.NewStoryAsync(user, scenes: 4);
             var past = DateTimeOffset.UtcNow.AddMinutes(-1);
             var chosen = new NewJob(story.Id, user, null, null, SceneIds: [story.Scenes[1].Id, story.Scenes[2].Id, story.Scenes[3].Id]);
-            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, chosen, past, past.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
+            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, chosen, Stores.Unbounded, past, past.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
             // A worker claims the job, makes the second scene's image and dies: its short lease ran out long ago.
-            var dead = (await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "dead-worker", past, TimeSpan.FromSeconds(1), 3, CancellationToken.None)).Claimed!;
+            var dead = (await stores.Jobs.ClaimAsync("dead-worker", past, TimeSpan.FromSeconds(1), 3, int.MaxValue, CancellationToken.None)).Claimed!;
             Assert.True(await stores.Images.RecordSceneImageAsync(JobLease.Of(dead), story.Scenes[1].Id, "0123456789abcdef0123456789abcdef.png", Stores.Made, CancellationToken.None));
         }
 

@@ -70,9 +70,9 @@ public sealed class ClearAndResumeTests
             var story = await stores.NewStoryAsync(user, scenes: 3);
             firstSceneId = story.Scenes[0].Id;
             var past = DateTimeOffset.UtcNow.AddMinutes(-1);
-            var started = (StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), past, past.AddMinutes(-5), "stale", CancellationToken.None);
+            var started = (StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, past, past.AddMinutes(-5), "stale", CancellationToken.None);
             // A worker claims the job, makes the first image and dies: its short lease ran out long ago.
-            var dead = (await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "dead-worker", past, TimeSpan.FromSeconds(1), 3, CancellationToken.None)).Claimed!;
+            var dead = (await stores.Jobs.ClaimAsync("dead-worker", past, TimeSpan.FromSeconds(1), 3, int.MaxValue, CancellationToken.None)).Claimed!;
             Assert.True(await stores.Images.RecordSceneImageAsync(new JobLease(ImageJobKind.Kind, dead.Id, story.Id, "dead-worker", 1), firstSceneId, "0123456789abcdef0123456789abcdef.png", Stores.Made, CancellationToken.None));
             jobId = started.Job.Id;
         }
@@ -100,9 +100,9 @@ public sealed class ClearAndResumeTests
         {
             var story = await stores.NewStoryAsync(user, scenes: 1);
             var now = DateTimeOffset.UtcNow;
-            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
+            jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
             // A worker claims the job with a two-second lease and dies.
-            Assert.NotNull((await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "dead-worker", now, TimeSpan.FromSeconds(2), 3, CancellationToken.None)).Claimed);
+            Assert.NotNull((await stores.Jobs.ClaimAsync("dead-worker", now, TimeSpan.FromSeconds(2), 3, int.MaxValue, CancellationToken.None)).Claimed);
         }
         var clock = System.Diagnostics.Stopwatch.StartNew();
 

@@ -35,7 +35,7 @@ public sealed class JobStoreTests
     }
 
     private Task<StartOutcome> StartAsync(Stores stores, string kind, Guid storyId, DateTimeOffset now, TimeSpan? staleAfter = null) =>
-        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - (staleAfter ?? TimeSpan.FromMinutes(5)), "stale", None);
+        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), Stores.Unbounded, now, now - (staleAfter ?? TimeSpan.FromMinutes(5)), "stale", None);
 
     /// <summary>A story a job of this kind can start on.</summary>
     private Task<Story> StoryForAsync(Stores stores, string kind, int scenes = 3) => KindUnderTest.Of(kind).StoryFor(stores, user, scenes);
@@ -150,7 +150,7 @@ public sealed class JobStoreTests
         var story = await StoryForAsync(stores, kind);
         var staleAfter = TimeSpan.FromMinutes(5);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
-        var job = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        var job = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
 
         for (var minute = 1; minute <= 30; minute++)
         {
@@ -167,7 +167,7 @@ public sealed class JobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
-        var job = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        var job = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
         var lease = LeaseOf(job);
         var shown = await ShownAsync(stores, story.Id);
         Assert.True(await RecordOutputAsync(stores, lease, story.Scenes[0], "a.png"));
@@ -190,7 +190,7 @@ public sealed class JobStoreTests
     {
         await using var stores = await Stores.CreateAsync(provider);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, (await StoryForAsync(stores, kind)).Id, t0));
-        var held = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        var held = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
         var waitingStory = await StoryForAsync(stores, kind);
         var waiting = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, waitingStory.Id, t0.AddSeconds(1))).Job;
 
@@ -210,11 +210,11 @@ public sealed class JobStoreTests
     public async Task A_claim_that_finds_nothing_says_when_the_soonest_lease_runs_out(string provider, string kind)
     {
         await using var stores = await Stores.CreateAsync(provider);
-        Assert.Null((await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).NextLeaseExpiry);
+        Assert.Null((await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).NextLeaseExpiry);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, (await StoryForAsync(stores, kind)).Id, t0));
-        Assert.NotNull((await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed);
+        Assert.NotNull((await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed);
 
-        var idle = await stores.Jobs.ClaimAsync(kind, "w2", t0.AddSeconds(5), Lease, 3, None);
+        var idle = await stores.Jobs.ClaimAsync("w2", t0.AddSeconds(5), Lease, 3, int.MaxValue, None);
 
         Assert.Null(idle.Claimed);
         Assert.Equal(t0 + Lease, idle.NextLeaseExpiry);
@@ -227,11 +227,11 @@ public sealed class JobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
-        var first = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        var first = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
         Assert.True(await RecordOutputAsync(stores, LeaseOf(first), story.Scenes[0], "first.png"));
 
-        Assert.Null((await stores.Jobs.ClaimAsync(kind, "w2", t0 + Lease - TimeSpan.FromSeconds(1), Lease, 3, None)).Claimed);
-        var second = (await stores.Jobs.ClaimAsync(kind, "w2", t0 + Lease + TimeSpan.FromSeconds(1), Lease, 3, None)).Claimed!;
+        Assert.Null((await stores.Jobs.ClaimAsync("w2", t0 + Lease - TimeSpan.FromSeconds(1), Lease, 3, int.MaxValue, None)).Claimed);
+        var second = (await stores.Jobs.ClaimAsync("w2", t0 + Lease + TimeSpan.FromSeconds(1), Lease, 3, int.MaxValue, None)).Claimed!;
 
         Assert.Equal((first.Id, 2, "w2"), (second.Id, second.Attempts, second.WorkerId));
         Assert.False(await stores.Jobs.HeartbeatAsync(LeaseOf(first), 90, t0.AddMinutes(1), t0.AddMinutes(2), None));
@@ -247,7 +247,7 @@ public sealed class JobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0));
-        var lease = LeaseOf((await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "w1", t0, Lease, 3, None)).Claimed!);
+        var lease = LeaseOf((await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!);
         foreach (var scene in story.Scenes)
         {
             Assert.True(await stores.Images.RecordSceneImageAsync(lease, scene.Id, $"{scene.Position}.png", Stores.Made, None));
@@ -274,11 +274,11 @@ public sealed class JobStoreTests
         var now = t0;
         for (var attempt = 1; attempt <= 2; attempt++)
         {
-            Assert.Equal(attempt, (await stores.Jobs.ClaimAsync(kind, $"w{attempt}", now, Lease, 2, None)).Claimed!.Attempts);
+            Assert.Equal(attempt, (await stores.Jobs.ClaimAsync($"w{attempt}", now, Lease, 2, int.MaxValue, None)).Claimed!.Attempts);
             now += Lease + TimeSpan.FromSeconds(1);
         }
 
-        var last = await stores.Jobs.ClaimAsync(kind, "w3", now, Lease, 2, None);
+        var last = await stores.Jobs.ClaimAsync("w3", now, Lease, 2, int.MaxValue, None);
 
         Assert.Null(last.Claimed);
         var failed = Assert.Single(last.Exhausted);
@@ -294,10 +294,10 @@ public sealed class JobStoreTests
         await using var stores = await Stores.CreateAsync(provider);
         var story = await StoryForAsync(stores, kind);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
-        var first = (await stores.Jobs.ClaimAsync(kind, "w1", t0, Lease, 3, None)).Claimed!;
+        var first = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
 
         Assert.True(await stores.Jobs.ReleaseAsync(LeaseOf(first), None));
-        var second = (await stores.Jobs.ClaimAsync(kind, "w2", t0.AddSeconds(1), Lease, 3, None)).Claimed!;
+        var second = (await stores.Jobs.ClaimAsync("w2", t0.AddSeconds(1), Lease, 3, int.MaxValue, None)).Claimed!;
 
         Assert.Equal((first.Id, 2), (second.Id, second.Attempts));
     }
@@ -314,7 +314,7 @@ public sealed class JobStoreTests
         }
 
         var claims = await Task.WhenAll(Enumerable.Range(0, 40).Select(i =>
-            Task.Run(() => stores.Jobs.ClaimAsync(kind, $"w{i}", t0, Lease, 3, None))));
+            Task.Run(() => stores.Jobs.ClaimAsync($"w{i}", t0, Lease, 3, int.MaxValue, None))));
 
         var claimed = claims.Select(c => c.Claimed).OfType<Job>().ToList();
         Assert.Equal(20, claimed.Count);

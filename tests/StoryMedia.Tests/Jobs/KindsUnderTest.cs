@@ -1,5 +1,6 @@
 using StoryMedia.Images;
 using StoryMedia.Jobs;
+using StoryMedia.Narration;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
 using StoryMedia.Tests.Jobs.NoteKind;
@@ -33,6 +34,12 @@ internal sealed record KindUnderTest(
             (stores, lease, _, key) => stores.Videos.RecordVideoAsync(lease, key, None),
             async (stores, job) => await stores.Videos.VideoOfJobAsync(job, None) is { } video ? [video] : [],
             (_, story) => Task.FromResult<IReadOnlyList<string?>>([story.VideoKey])),
+        // A narration job speaks every scene unless its start chose some.
+        new(NarrationJobKind.Kind,
+            (stores, user, scenes) => stores.NewStoryAsync(user, scenes),
+            (stores, lease, scene, key) => stores.Narration.RecordSceneAudioAsync(lease, scene.Id, key, 1.5, None),
+            async (stores, job) => [.. (await stores.Narration.ScenesAsync(job, None)).Where(s => s.AudioKey is not null).Select(s => s.AudioKey!)],
+            (_, story) => Task.FromResult<IReadOnlyList<string?>>([.. story.Scenes.Select(s => s.AudioKey)])),
         new(NoteJobKind.Kind,
             (stores, user, scenes) => stores.NewStoryAsync(user, scenes),
             (stores, lease, _, key) => stores.Notes.RecordAsync(lease, key, None),

@@ -48,8 +48,8 @@ public sealed class MediaSweepTests
 
     private async Task<JobLease> StartAndClaimAsync(Stores stores, string kind, Story story)
     {
-        Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(kind, new NewJob(story.Id, user, null, null), Now, Now.AddMinutes(-5), "stale", None));
-        var job = (await stores.Jobs.ClaimAsync(kind, "w", Now, TimeSpan.FromMinutes(1), 3, None)).Claimed!;
+        Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, Now, Now.AddMinutes(-5), "stale", None));
+        var job = (await stores.Jobs.ClaimAsync("w", Now, TimeSpan.FromMinutes(1), 3, int.MaxValue, None)).Claimed!;
         return new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
     }
 

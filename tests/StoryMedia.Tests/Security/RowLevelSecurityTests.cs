@@ -27,8 +27,8 @@ public sealed class RowLevelSecurityTests
     {
         var story = await stores.NewStoryAsync(alice);
         var now = DateTimeOffset.UtcNow;
-        Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, alice, null, null), now, now.AddMinutes(-5), "stale", None));
-        var job = (await stores.Jobs.ClaimAsync(ImageJobKind.Kind, "w1", now, TimeSpan.FromMinutes(1), 3, None)).Claimed!;
+        Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, alice, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", None));
+        var job = (await stores.Jobs.ClaimAsync("w1", now, TimeSpan.FromMinutes(1), 3, int.MaxValue, None)).Claimed!;
         Assert.True(await stores.Images.RecordSceneImageAsync(new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts), story.Scenes[0].Id, "a.png", Stores.Made, None));
         return new Fixture(stores, story, job);
     }
@@ -36,7 +36,7 @@ public sealed class RowLevelSecurityTests
     /// <summary>Each read of the stores, with Alice's ids passed as if the application had not checked the owner.</summary>
     private static (string Name, string Sql, (string, object?)[] Parameters)[] Reads(Fixture f, Guid claimedOwner)
     {
-        var image = new JobSql(new ImageJobKind(), "", "", "");
+        var image = new JobSql(new ImageJobKind(), "", "");
         return
         [
             ("story owned", JobSql.StoryOwned, [("story_id", f.Story.Id), ("user_id", claimedOwner)]),
@@ -89,7 +89,7 @@ public sealed class RowLevelSecurityTests
     {
         await using var stores = await Stores.CreateAsync(Backend.Postgres);
         var f = await AlicesStoryWithAJobAsync(stores);
-        var image = new JobSql(new ImageJobKind(), "", "", "");
+        var image = new JobSql(new ImageJobKind(), "", "");
         var now = DateTimeOffset.UtcNow;
 
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))
@@ -152,7 +152,7 @@ public sealed class RowLevelSecurityTests
 
         await using (var worker = await stores.Database.BeginReadAsync(None))
         {
-            Assert.Equal(1, await CountRowsAsync(stores.Database, worker, new JobSql(new ImageJobKind(), "", "", "").Running, [("story_id", f.Story.Id)]));
+            Assert.Equal(1, await CountRowsAsync(stores.Database, worker, new JobSql(new ImageJobKind(), "", "").Running, [("story_id", f.Story.Id)]));
         }
         await using (var worker = await stores.Database.BeginWriteAsync(None))
         {

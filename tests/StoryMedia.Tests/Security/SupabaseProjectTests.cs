@@ -112,6 +112,8 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"update image_generation_jobs set status = 'processing' where id = '{job}'",
             $"insert into image_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
             $"insert into video_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
+            $"insert into narration_generation_jobs (story_id, user_id, status) values ('{story.Id}', '{alice}', 'processing')",
+            $"update scenes set audio_key = 'x.m4a', audio_text = text where story_id = '{story.Id}'",
             $"insert into stories (user_id, title) values ('{alice}', 'around the service')",
             $"update stories set title = 'renamed' where id = '{story.Id}'",
             $"update scenes set text = 'edited around the service' where story_id = '{story.Id}'",
@@ -121,6 +123,9 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"update image_generation_job_plans set seed = 1 where job_id = '{job}'",
             $"delete from image_generation_job_plans where job_id = '{job}'",
             $"delete from image_generation_jobs where id = '{job}'",
+            // A user who could move their last turn back would jump the fair order.
+            $"insert into job_turns (user_id, last_claimed_at) values ('{alice}', '2000-01-01')",
+            $"update job_turns set last_claimed_at = '2000-01-01' where user_id = '{alice}'",
             $"delete from stories where id = '{story.Id}'",
             // A forged answer would be replayed to the user's next retry with that key.
             $"insert into idempotent_requests (user_id, idempotency_key, fingerprint, claim_id, created_at, status_code) values ('{alice}', 'k', 'f', gen_random_uuid(), now(), 202)",
@@ -220,6 +225,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
     {
         "schema_migrations" => "version",
         "idempotent_requests" => "user_id",
+        "job_turns" => "user_id",
         _ when table.EndsWith("_scenes", StringComparison.Ordinal) || table.EndsWith("_plans", StringComparison.Ordinal) || table == "job_trace_parents" => "job_id",
         _ => "id",
     };

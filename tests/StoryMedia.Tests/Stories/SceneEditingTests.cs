@@ -53,7 +53,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewIllustratedStoryAsync(user);
         var now = DateTimeOffset.UtcNow;
-        var started = Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(kind, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", None));
+        var started = Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", None));
 
         var outcome = await stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, "Changed."))], None);
 
@@ -100,7 +100,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
             var story = await stores.NewIllustratedStoryAsync(user);
             var now = DateTimeOffset.UtcNow;
             var edit = Task.Run(() => stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, s.Text))], None));
-            var start = Task.Run(() => stores.Jobs.StartAsync(VideoJobKind.Kind, new NewJob(story.Id, user, null, null), now, now.AddMinutes(-5), "stale", None));
+            var start = Task.Run(() => stores.Jobs.StartAsync(VideoJobKind.Kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", None));
             await Task.WhenAll(edit, start);
 
             var video = Assert.IsType<StartOutcome.Started>(await start).Job;

@@ -16,11 +16,13 @@ public sealed class VideoJobStoreTests
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
 
     private Task<StartOutcome> StartAsync(Stores stores, string kind, Guid storyId, DateTimeOffset now) =>
-        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), now, now - TimeSpan.FromMinutes(5), "stale", None);
+        stores.Jobs.StartAsync(kind, new NewJob(storyId, user, null, null), Stores.Unbounded, now, now - TimeSpan.FromMinutes(5), "stale", None);
 
+    /// <summary>The fair claim takes the user's oldest waiting job, of any kind: the test says which kind that is.</summary>
     private static async Task<JobLease> ClaimAsync(Stores stores, string kind, DateTimeOffset now)
     {
-        var job = (await stores.Jobs.ClaimAsync(kind, "w1", now, Lease, 3, None)).Claimed!;
+        var job = (await stores.Jobs.ClaimAsync("w1", now, Lease, 3, int.MaxValue, None)).Claimed!;
+        Assert.Equal(kind, job.Kind);
         return new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts);
     }
 
@@ -76,6 +78,7 @@ public sealed class VideoJobStoreTests
         var story = await stores.NewIllustratedStoryAsync(user);
         var video = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, VideoJobKind.Kind, story.Id, t0)).Job;
 
+        await ClaimAsync(stores, VideoJobKind.Kind, t0);
         Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0.AddSeconds(1)));
         var images = await ClaimAsync(stores, ImageJobKind.Kind, t0.AddSeconds(1));
         foreach (var scene in story.Scenes)
@@ -86,7 +89,7 @@ public sealed class VideoJobStoreTests
 
         Assert.Equal(["new-1.png", "new-2.png", "new-3.png"], (await stores.Stories.GetAsync(story.Id, user, None))!.Scenes.Select(s => s.ImageKey));
         Assert.Equal(
-            [new SceneImage(1, "scene-1.png"), new SceneImage(2, "scene-2.png"), new SceneImage(3, "scene-3.png")],
+            [new SceneImage(1, "scene-1.png", "Scene 1"), new SceneImage(2, "scene-2.png", "Scene 2"), new SceneImage(3, "scene-3.png", "Scene 3")],
             await stores.Videos.ScenesAsync(video.Id, None));
     }
 
@@ -167,7 +170,7 @@ public sealed class VideoJobStoreTests
         const string Secured = "select relrowsecurity::text from pg_class where relname = @table";
 
         var imageColumns = await ListAsync(Columns, "image_generation_jobs");
-        Assert.Equal([.. imageColumns.Append("video_key text YES").Order()], (await ListAsync(Columns, "video_generation_jobs")).Order());
+        Assert.Equal([.. imageColumns.Append("video_key text YES").Append("subtitles_key text YES").Order()], (await ListAsync(Columns, "video_generation_jobs")).Order());
         Assert.Equal((await ListAsync(Indexes, "image_generation_jobs")).Order(), (await ListAsync(Indexes, "video_generation_jobs")).Order());
         Assert.Equal((await ListAsync(Policies, "image_generation_jobs")).Order(), (await ListAsync(Policies, "video_generation_jobs")).Order());
         Assert.Equal(["true"], await ListAsync(Secured, "video_generation_jobs"));

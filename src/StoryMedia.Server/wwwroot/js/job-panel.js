@@ -242,6 +242,11 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
     show(clearButton, state === 'following');
   }
 
+  function waitingLabel(position) {
+    const ahead = position - 1;
+    return ahead === 0 ? 'Waiting: yours is next' : `Waiting: ${ahead} job${ahead === 1 ? '' : 's'} ahead of yours`;
+  }
+
   function renderProgress() {
     show(progressArea, Boolean(shown));
     if (!shown) return;
@@ -249,8 +254,8 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
     progressArea.dataset.status = job.status;
     bar.value = job.progress;
     percent.textContent = `${job.progress} %`;
-    // A job no worker has claimed yet waits its turn behind other stories' jobs.
-    statusLabel.textContent = job.status === 'processing' ? (job.attempts === 0 ? 'Waiting for a free worker' : kind.runningLabel)
+    // A job no worker holds waits its turn in the fair order; the server estimates its place (1 = next).
+    statusLabel.textContent = job.status === 'processing' ? (job.queue_position != null ? waitingLabel(job.queue_position) : kind.runningLabel)
       : job.status === 'completed' ? 'Completed' : 'Failed';
     doneText.textContent = kind.progressText(job, currentStory);
     const milestone = (kind.milestone ?? kind.progressText)(job, currentStory);

@@ -25,7 +25,7 @@ public sealed class NoteKindTests
         {
             using var client = apiOnly.Client(user);
             var kinds = await client.GetFromJsonAsync<JsonElement[]>("/api/job_kinds", Api.Json);
-            Assert.Equal(["image", "note", "video"], kinds!.Select(k => k.GetProperty("name").GetString()).Order());
+            Assert.Equal(["image", "narration", "note", "video"], kinds!.Select(k => k.GetProperty("name").GetString()).Order());
             storyId = (await client.CreateStoryAsync(scenes: 2)).Id;
 
             job = await client.StartAsync(storyId, NoteJobKind.Paths);

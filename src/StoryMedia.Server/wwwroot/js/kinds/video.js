@@ -30,11 +30,21 @@ export default {
     const player = el('video', { controls: true, preload: 'metadata', playsinline: true, width: 768, height: 432,
       'aria-label': `Video of “${story.title}”`, 'data-role': 'player' });
     const figure = el('figure', { class: 'player', hidden: true }, player);
+    // A video has sound only when every scene has narration of its current text when it starts.
+    const sound = el('p', { class: 'hint', 'data-role': 'video-sound' });
     function update(s) {
+      const silent = s.scenes_to_narrate ?? [];
+      sound.textContent = silent.length === 0
+        ? 'The video will have sound: every scene is narrated.'
+        : `The video will be silent: ${silent.length === 1 ? 'scene' : 'scenes'} ${listed(silent)} ${silent.length === 1 ? 'has' : 'have'} no narration of ${silent.length === 1 ? 'its' : 'their'} current text.`;
       show(figure, Boolean(s.video_url));
-      if (s.video_url && player.getAttribute('src') !== s.video_url) player.src = s.video_url;
+      if (s.video_url && player.getAttribute('src') !== s.video_url) {
+        player.replaceChildren();
+        if (s.subtitles_url) player.append(el('track', { kind: 'subtitles', src: s.subtitles_url, srclang: 'en', label: 'English', default: true }));
+        player.src = s.video_url;
+      }
     }
     update(story);
-    return { content: [figure], update };
+    return { content: [sound, figure], update };
   },
 };

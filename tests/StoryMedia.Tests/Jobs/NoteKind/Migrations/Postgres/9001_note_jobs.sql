@@ -56,3 +56,7 @@ create policy "Workers run every user's jobs" on note_generation_jobs
   for all to storymedia_worker using (true) with check (true);
 create policy "Workers run every user's jobs" on story_notes
   for all to storymedia_worker using (true) with check (true);
+
+-- Fair share (the service's 0008): only processing jobs, and a user's jobs of the window.
+create index if not exists idx_note_generation_jobs_processing on note_generation_jobs (created_at) where status = 'processing';
+create index if not exists idx_note_generation_jobs_user_created on note_generation_jobs (user_id, created_at);

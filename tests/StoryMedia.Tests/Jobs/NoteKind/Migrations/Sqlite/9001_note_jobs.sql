@@ -29,3 +29,7 @@ create table if not exists story_notes (
   story_id text primary key references stories (id) on delete cascade,
   note_key text not null
 );
+
+-- Fair share (the service's 0008): only processing jobs, and a user's jobs of the window.
+create index if not exists idx_note_generation_jobs_processing on note_generation_jobs (created_at) where status = 'processing';
+create index if not exists idx_note_generation_jobs_user_created on note_generation_jobs (user_id, created_at);

@@ -1,0 +1,119 @@
+namespace StoryMedia.Jobs;
+
+/// <summary>
+/// The statements over every registered kind's job table together, for fair share between users (docs/fairness.md):
+/// the fair claim's choice, a user's running and waiting jobs, the start budget, a waiting job's queue position. Each
+/// reads the kinds' processing jobs as one set (<see cref="Live"/>), built from the registry: no kind is named here.
+/// A job is running while its lease holds, and waiting when it has no lease or its lease ran out.
+/// </summary>
+public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
+{
+    private const string IsWaiting = "(lease_expires_at is null or lease_expires_at < @now)";
+
+    private readonly IReadOnlyList<IJobKind> kinds = [.. kinds];
+
+    /// <summary>Every kind's processing jobs, with the kind's name (the partial index on processing jobs serves each branch).</summary>
+    private string Live => Union(k => $"select '{k.Name.Replace("'", "''", StringComparison.Ordinal)}' as kind, id, user_id, created_at, lease_expires_at, attempts from {k.Table} where status = 'processing'");
+
+    /// <summary>
+    /// The fair order, one candidate per user (the user's oldest waiting job), best first: fewest jobs running now,
+    /// then the user whose last job was claimed longest ago (never first), then the oldest job. Users already at
+    /// @max_running wait. The claim locks each candidate's user, then counts again and reads the user's oldest waiting job.
+    /// </summary>
+    public string Candidates => $"""
+        with live as ({Live}),
+        users as (
+          select user_id, sum(case when lease_expires_at >= @now then 1 else 0 end) as running
+            from live group by user_id),
+        waiting as (
+          select kind, id, user_id, created_at, row_number() over (partition by user_id order by created_at, id) as turn
+            from live
+           where {IsWaiting} and attempts < @max_attempts)
+        select w.user_id
+          from waiting w
+          join users u on u.user_id = w.user_id
+          left join job_turns t on t.user_id = w.user_id
+         where w.turn = 1 and u.running < @max_running
+         order by u.running, t.last_claimed_at nulls first, w.created_at, w.id
+         limit @candidates
+        """;
+
+    /// <summary>The user's oldest waiting job of any kind, read once the claim holds the user: no other claim takes the user's jobs meanwhile.</summary>
+    public string OldestWaitingOfUser => $"""
+        select kind, id from ({Live}) as l
+         where user_id = @user_id and {IsWaiting} and attempts < @max_attempts
+         order by created_at, id
+         limit 1
+        """;
+
+    /// <summary>The user's jobs running now, read again once the claim holds the user.</summary>
+    public string RunningOfUser => $"""
+        select count(*) as running
+          from ({Union(k => $"select id from {k.Table} where status = 'processing' and user_id = @user_id and lease_expires_at >= @now")}) as r
+        """;
+
+    /// <summary>The user's turn is taken: a claim records when, for the tie-break of <see cref="Candidates"/>.</summary>
+    public const string RecordTurn = """
+        insert into job_turns (user_id, last_claimed_at) values (@user_id, @now)
+        on conflict (user_id) do update set last_claimed_at = excluded.last_claimed_at
+        """;
+
+    /// <summary>When the soonest lease of any kind runs out: an idle runner wakes then, so a dead worker's job is taken over without waiting for a poll.</summary>
+    public string NextLeaseExpiry => $"""
+        select min(lease_expires_at) as next_expiry
+          from ({Union(k => $"select lease_expires_at from {k.Table} where status = 'processing' and lease_expires_at >= @now")}) as l
+        """;
+
+    /// <summary>
+    /// A start's look at the user's bounds, read as the user once the start holds the user: the user's jobs waiting now,
+    /// and the jobs the user created since @window_start (of every status: a refused start created none) with the oldest.
+    /// </summary>
+    public string UserBounds => $"""
+        select (select count(*) from ({Union(k => $"select id from {k.Table} where status = 'processing' and user_id = @user_id and {IsWaiting}")}) as w) as waiting,
+               (select count(*) from ({StartedSince}) as s) as started,
+               (select min(created_at) from ({StartedSince}) as s) as first_started
+        """;
+
+    /// <summary>
+    /// An estimate of a waiting job's place in the fair order, read as the workers (it counts every user's jobs): 1 +
+    /// the user's own waiting jobs before it + for each other user, the claims that user gets first, had no job ended
+    /// meanwhile: a claim goes to the user with the fewest running, so that is (running jobs of this user + own jobs
+    /// before it − that user's running jobs), plus one when that user's turn comes before this user's, at most that
+    /// user's waiting jobs. The bound on running jobs and jobs ending are left out: it is an estimate.
+    /// </summary>
+    public string QueuePosition => $"""
+        with live as ({Live}),
+        users as (
+          select user_id,
+                 sum(case when lease_expires_at >= @now then 1 else 0 end) as running,
+                 sum(case when {IsWaiting} then 1 else 0 end) as waiting,
+                 min(case when {IsWaiting} then created_at end) as first_waiting
+            from live group by user_id),
+        me as (
+          select u.user_id, u.running, u.first_waiting, t.last_claimed_at,
+                 (select count(*) from live o
+                   where o.user_id = u.user_id and (o.lease_expires_at is null or o.lease_expires_at < @now)
+                     and (o.created_at < @created_at or (o.created_at = @created_at and o.id < @job_id))) as before_mine
+            from users u left join job_turns t on t.user_id = u.user_id
+           where u.user_id = @user_id),
+        others as (
+          select o.waiting,
+                 me.running + me.before_mine - o.running
+                 + case when (ot.last_claimed_at is null and me.last_claimed_at is not null)
+                          or ot.last_claimed_at < me.last_claimed_at
+                          or ((ot.last_claimed_at = me.last_claimed_at or (ot.last_claimed_at is null and me.last_claimed_at is null))
+                              and (o.first_waiting < me.first_waiting or (o.first_waiting = me.first_waiting and o.user_id < me.user_id)))
+                        then 1 else 0 end as turns
+            from users o
+            cross join me
+            left join job_turns ot on ot.user_id = o.user_id
+           where o.user_id <> me.user_id and o.waiting > 0)
+        select 1 + me.before_mine
+               + coalesce((select sum(case when turns <= 0 then 0 when turns < waiting then turns else waiting end) from others), 0) as position
+          from me
+        """;
+
+    private string StartedSince => Union(k => $"select created_at from {k.Table} where user_id = @user_id and created_at >= @window_start");
+
+    private string Union(Func<IJobKind, string> select) => string.Join("\n union all ", kinds.Select(select));
+}

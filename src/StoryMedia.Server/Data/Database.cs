@@ -133,6 +133,15 @@ public abstract class Database
         return results;
     }
 
+    /// <summary>The statements in one worker transaction of their own: one round trip on PostgreSQL, role switch included.</summary>
+    public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        await using var scope = await BeginWriteAsync(cancellationToken);
+        var results = await BatchAsync(scope, statements, cancellationToken);
+        await scope.CommitAsync(cancellationToken);
+        return results;
+    }
+
     /// <summary>
     /// A write transaction as the user whose first statements go through <see cref="BatchAsync"/>: on PostgreSQL the role
     /// switch is sent with them, saving a round trip. Elsewhere the same as <see cref="BeginWriteAsUserAsync"/>.

@@ -89,6 +89,33 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         return results.GetRange(all.Length - statements.Count, statements.Count);
     }
 
+    /// <summary>The role switch and the statements in one implicit transaction: one round trip.</summary>
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(Roles.Worker))
+        {
+            return await base.BatchAsWorkerAsync(statements, cancellationToken);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", "{}"), ("role", Roles.Worker)]));
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(BatchCommand(statement.Sql, statement.Parameters));
+        }
+        var results = new List<IReadOnlyList<object>>(statements.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var statement in statements)
+        {
+            if (!await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"A batched statement returned no result set: {statement.Sql}");
+            }
+            results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
+        }
+        return results;
+    }
+
     /// <summary>The role switch and the read in one implicit transaction: one round trip.</summary>
     public override async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

@@ -17,6 +17,14 @@ public sealed class StoryEventLog(Database database)
         returning seq
         """;
 
+    private static string AppendWhere(string condition) => $"""
+        insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
+        select @story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
+               @user_id, @type, @job_kind, @job_id, @data, @now
+         where {condition}
+        returning seq
+        """;
+
     private const string Since = """
         select seq, type, job_kind, job_id, data, created_at
           from story_events
@@ -49,9 +57,14 @@ public sealed class StoryEventLog(Database database)
         }
     }
 
-    /// <summary>The statements that append the events, for a caller that sends them in a batch of its own: each story's lock, then its events.</summary>
-    public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now)
+    /// <summary>
+    /// The statements that append the events, for a caller that sends them in a batch of its own: each story's lock, then
+    /// its events. With <paramref name="onlyIf"/> (a condition over <paramref name="onlyIfParameters"/>), an event is
+    /// appended only when the condition holds as the statement runs: after a fenced write earlier in the same batch.
+    /// </summary>
+    public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now, string? onlyIf = null, params (string Name, object? Value)[] onlyIfParameters)
     {
+        var append = onlyIf is null ? Append : AppendWhere(onlyIf);
         var statements = new List<BatchStatement>();
         Guid? locked = null;
         foreach (var e in events.OrderBy(e => e.StoryId))
@@ -61,9 +74,9 @@ public sealed class StoryEventLog(Database database)
                 statements.Add(database.LockStoryEvents(e.StoryId));
                 locked = e.StoryId;
             }
-            statements.Add(new BatchStatement(Append, r => r.GetInt64(r.GetOrdinal("seq")),
-                ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
-                ("data", e.Data), ("now", now)));
+            statements.Add(new BatchStatement(append, r => r.GetInt64(r.GetOrdinal("seq")),
+                [("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
+                 ("data", e.Data), ("now", now), .. onlyIfParameters.Where(p => p.Name != "job_id")]));
         }
         return statements;
     }

@@ -308,12 +308,27 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     /// Extends the lease and records the progress. A beat with the progress unchanged is one statement; a change of
     /// progress is logged as a <c>progress</c> event in the same transaction.
     /// </summary>
-    public async Task<bool> HeartbeatAsync(JobLease lease, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public async Task<bool> HeartbeatAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        await FencedAsync(JobLease.Of(claimed), sql[claimed.Kind].HeartbeatSameProgress, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress)) ||
+        await ReportProgressAsync(claimed, progress, now, leaseUntil, cancellationToken);
+
+    /// <summary>
+    /// A heartbeat with new progress and its <c>progress</c> event, one round trip on PostgreSQL: the event is appended only
+    /// if the fenced update matched. Its data is the claimed job as the update leaves it, so nothing is read back.
+    /// </summary>
+    public async Task<bool> ReportProgressAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
-        var q = sql[lease.Kind];
-        (string, object?)[] parameters = [("now", now), ("lease_until", leaseUntil), ("progress", progress)];
-        return await FencedAsync(lease, q.HeartbeatSameProgress, cancellationToken, parameters) ||
-            await FencedAndLoggedAsync(lease, q.Heartbeat, StoryEventTypes.Progress, now, cancellationToken, parameters);
+        var q = sql[claimed.Kind];
+        var fence = JobSql.LeaseParameters(JobLease.Of(claimed));
+        // The database keeps microseconds: the event says what a read of the job would.
+        var beat = now.AddTicks(-(now.Ticks % 10));
+        var after = StoryEvent.OfJob(StoryEventTypes.Progress, claimed with { Progress = progress, HeartbeatAt = beat, LeaseExpiresAt = leaseUntil });
+        List<BatchStatement> statements =
+        [
+            new(q.Heartbeat, BatchStatement.Ignore, [.. fence, ("now", now), ("lease_until", leaseUntil), ("progress", progress)]),
+            .. events.Appends([after], now, JobSql.Held(q.Table), fence),
+        ];
+        return (await database.BatchAsWorkerAsync(statements, cancellationToken))[0].Count == 1;
     }
 
     public Task<bool> ReleaseAsync(JobLease lease, CancellationToken cancellationToken) =>

@@ -4,7 +4,7 @@ namespace StoryMedia.Events;
 
 /// <summary>
 /// Each story's change log (migration 0012, docs/events.md). Writers append in the transaction of the change they report;
-/// the append takes the story's log lock (<see cref="Database.LockStoryEventsAsync"/>) and holds it to commit, so seq
+/// the append takes the story's log lock (<see cref="Database.LockStoryEvents"/>) and holds it to commit, so seq
 /// order is commit order and a reader polling <c>seq &gt; last</c> misses nothing. Appends come last in a transaction
 /// and, for several stories, in story order, so the lock adds no deadlock.
 /// </summary>
@@ -40,27 +40,35 @@ public sealed class StoryEventLog(Database database)
 
     public Database Database => database;
 
-    /// <summary>Appends the events in the caller's transaction; answers their sequence numbers.</summary>
-    public async Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Appends the events in the caller's transaction, in one batch (one round trip on PostgreSQL).</summary>
+    public async Task AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var seqs = new List<long>();
+        if (Appends(events, now) is { Count: > 0 } statements)
+        {
+            await database.BatchAsync(scope, statements, cancellationToken);
+        }
+    }
+
+    /// <summary>The statements that append the events, for a caller that sends them in a batch of its own: each story's lock, then its events.</summary>
+    public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now)
+    {
+        var statements = new List<BatchStatement>();
         Guid? locked = null;
         foreach (var e in events.OrderBy(e => e.StoryId))
         {
             if (locked != e.StoryId)
             {
-                await database.LockStoryEventsAsync(scope, e.StoryId, cancellationToken);
+                statements.Add(database.LockStoryEvents(e.StoryId));
                 locked = e.StoryId;
             }
-            await using var command = database.Command(scope, Append,
+            statements.Add(new BatchStatement(Append, r => r.GetInt64(r.GetOrdinal("seq")),
                 ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
-                ("data", e.Data), ("now", now));
-            seqs.Add(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+                ("data", e.Data), ("now", now)));
         }
-        return seqs;
+        return statements;
     }
 
-    public Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
         AppendAsync(scope, [e], now, cancellationToken);
 
     /// <summary>The user's story's events after <paramref name="afterSeq"/>, oldest first, read as the user.</summary>

@@ -10,7 +10,7 @@ namespace StoryMedia.Events;
 /// </summary>
 public sealed class StoryEventLog(Database database)
 {
-    private const string Append = """
+    public const string Append = """
         insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
         values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
                 @user_id, @type, @job_kind, @job_id, @data, @now)

@@ -6,7 +6,7 @@ namespace StoryMedia.Images;
 /// The image kind's own statements: the scenes a job makes and their seeds (its plan, written when it starts), the
 /// images made so far with how each was made, published to the scenes only when it completes.
 /// </summary>
-internal static class ImageJobSql
+public static class ImageJobSql
 {
     /// <summary>The story's scenes with the seed of each one's current image, if its provenance has one; in the start's transaction.</summary>
     public const string ScenesWithSeeds = """

@@ -5,9 +5,9 @@ using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using StoryMedia.Data;
-using StoryMedia.Images;
 using StoryMedia.Events;
 using StoryMedia.Http;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Narration;
 using StoryMedia.Videos;
@@ -123,11 +123,21 @@ public static partial class Throughput
             var now = DateTimeOffset.UtcNow;
             var values = new Dictionary<string, object?>
             {
-                ["story_id"] = story.ToString("D"), ["user_id"] = user.ToString("D"), ["id"] = Guid.CreateVersion7(now).ToString("D"),
-                ["now"] = SqliteDatabase.Format(now), ["stale_before"] = SqliteDatabase.Format(now.AddMinutes(-5)), ["error"] = "stale",
-                ["window_start"] = SqliteDatabase.Format(now - DefaultBounds.Window), ["max_waiting"] = DefaultBounds.MaxWaiting,
-                ["max_started"] = DefaultBounds.StartsPerWindow, ["style"] = null, ["instructions"] = null,
-                ["type"] = "started", ["job_kind"] = "image", ["job_id"] = story.ToString("D"), ["data"] = EventData,
+                ["story_id"] = story.ToString("D"),
+                ["user_id"] = user.ToString("D"),
+                ["id"] = Guid.CreateVersion7(now).ToString("D"),
+                ["now"] = SqliteDatabase.Format(now),
+                ["stale_before"] = SqliteDatabase.Format(now.AddMinutes(-5)),
+                ["error"] = "stale",
+                ["window_start"] = SqliteDatabase.Format(now - DefaultBounds.Window),
+                ["max_waiting"] = DefaultBounds.MaxWaiting,
+                ["max_started"] = DefaultBounds.StartsPerWindow,
+                ["style"] = null,
+                ["instructions"] = null,
+                ["type"] = "started",
+                ["job_kind"] = "image",
+                ["job_id"] = story.ToString("D"),
+                ["data"] = EventData,
             };
             foreach (var command in commands)
             {
@@ -181,12 +191,24 @@ public static partial class Throughput
         string Var(string name) => protocol == "simple" ? $"':{name}'" : $":{name}";
         var values = new Dictionary<string, string>
         {
-            ["story_id"] = Var("story_id"), ["user_id"] = Var("owner"), ["id"] = "gen_random_uuid()", ["now"] = "now()",
-            ["stale_before"] = "now() - interval '5 minutes'", ["error"] = "'stale'", ["style"] = "null", ["instructions"] = "null",
-            ["window_start"] = "now() - interval '1 minute'", ["max_waiting"] = $"{DefaultBounds.MaxWaiting}",
-            ["max_started"] = $"{DefaultBounds.StartsPerWindow}", ["space"] = "1", ["key"] = $"hashtext({Var("story_id")})",
-            ["claims"] = $"'{{\"sub\": \"' || {Var("owner")} || '\", \"role\": \"authenticated\"}}'", ["role"] = "'storymedia_api'",
-            ["type"] = "'started'", ["job_kind"] = "'image'", ["job_id"] = "gen_random_uuid()",
+            ["story_id"] = Var("story_id"),
+            ["user_id"] = Var("owner"),
+            ["id"] = "gen_random_uuid()",
+            ["now"] = "now()",
+            ["stale_before"] = "now() - interval '5 minutes'",
+            ["error"] = "'stale'",
+            ["style"] = "null",
+            ["instructions"] = "null",
+            ["window_start"] = "now() - interval '1 minute'",
+            ["max_waiting"] = $"{DefaultBounds.MaxWaiting}",
+            ["max_started"] = $"{DefaultBounds.StartsPerWindow}",
+            ["space"] = "1",
+            ["key"] = $"hashtext({Var("story_id")})",
+            ["claims"] = $"'{{\"sub\": \"' || {Var("owner")} || '\", \"role\": \"authenticated\"}}'",
+            ["role"] = "'storymedia_api'",
+            ["type"] = "'started'",
+            ["job_kind"] = "'image'",
+            ["job_id"] = "gen_random_uuid()",
             // The same length as a job's JSON, without the colons pgbench would read as variables.
             ["data"] = $"'{EventData.Replace(':', '=')}'",
         };

@@ -6,10 +6,13 @@ namespace StoryMedia.Events;
 /// Each story's change log (migration 0012, docs/events.md). Writers append in the transaction of the change they report;
 /// the append takes the story's log lock (<see cref="Database.LockStoryEventsAsync"/>) and holds it to commit, so seq
 /// order is commit order and a reader polling <c>seq &gt; last</c> misses nothing. Appends come last in a transaction
-/// and, for several stories, in story order, so the lock adds no deadlock.
+/// and, for several stories, in story order, so the lock adds no deadlock. Each appended event is handed to the
+/// <paramref name="sinks"/> in the same transaction (the webhooks' outbox), so what they write commits or rolls back with it.
 /// </summary>
-public sealed class StoryEventLog(Database database)
+public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink>? sinks = null)
 {
+    private readonly IStoryEventSink[] sinks = [.. sinks ?? []];
+
     private const string Append = """
         insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
         values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
@@ -55,7 +58,12 @@ public sealed class StoryEventLog(Database database)
             await using var command = database.Command(scope, Append,
                 ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
                 ("data", e.Data), ("now", now));
-            seqs.Add(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+            var seq = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+            seqs.Add(seq);
+            foreach (var sink in sinks)
+            {
+                await sink.AppendedAsync(scope, e, seq, now, cancellationToken);
+            }
         }
         return seqs;
     }
@@ -99,4 +107,10 @@ public sealed class StoryEventLog(Database database)
     /// <summary>Deletes events older than <paramref name="before"/>, keeping each story's newest; answers how many went.</summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         database.ExecuteAsWorkerAsync(Prune, cancellationToken, ("before", before));
+}
+
+/// <summary>Something that must record an event in the transaction that appends it (the webhooks' outbox).</summary>
+public interface IStoryEventSink
+{
+    Task AppendedAsync(DatabaseTransaction scope, StoryEvent e, long seq, DateTimeOffset now, CancellationToken cancellationToken);
 }

@@ -1,18 +1,15 @@
+using StoryMedia.Events;
+
 namespace StoryMedia.Webhooks;
 
 /// <summary>The events a webhook can carry: those of the story change log (docs/events.md) that report a job.</summary>
 public static class WebhookEvents
 {
-    public const string Started = "started";
-    public const string Progress = "progress";
-    public const string Completed = "completed";
-    public const string Failed = "failed";
-    public const string Cleared = "cleared";
-
-    public static readonly IReadOnlyList<string> All = [Started, Progress, Completed, Failed, Cleared];
+    /// <summary>started, progress, completed, failed, cleared.</summary>
+    public static readonly IReadOnlyList<string> All = StoryEventTypes.JobEvents;
 
     /// <summary>A job's end, whichever way it ends: what a subscription gets unless it names its events.</summary>
-    public static readonly IReadOnlyList<string> Default = [Completed, Failed, Cleared];
+    public static readonly IReadOnlyList<string> Default = [StoryEventTypes.Completed, StoryEventTypes.Failed, StoryEventTypes.Cleared];
 
     public static string Names => string.Join(", ", All);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using StoryMedia.Events;
 using StoryMedia.Operations;
 
 namespace StoryMedia.Webhooks;
@@ -13,6 +14,8 @@ public static class WebhookSetup
         services.AddSingleton<WebhookDestinations>();
         services.AddSingleton<WebhookSigner>();
         services.AddSingleton<WebhookStore>();
+        // The change log hands every event to the outbox in the event's own transaction.
+        services.AddSingleton<IStoryEventSink>(sp => sp.GetRequiredService<WebhookStore>());
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookStart>();
         services.AddHostedService<WebhookDeliverer>();

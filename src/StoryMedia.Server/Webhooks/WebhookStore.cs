@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using StoryMedia.Data;
+using StoryMedia.Events;
 
 namespace StoryMedia.Webhooks;
 
@@ -35,7 +36,7 @@ public sealed record DeliveryAnswer(int? StatusCode, string? Response, string? E
 /// The outbox: subscriptions written by the start, deliveries written in the transaction of the event they report,
 /// claimed by lease and recorded with their last answer.
 /// </summary>
-public sealed class WebhookStore(Database database, IOptions<WebhookOptions> options)
+public sealed class WebhookStore(Database database, IOptions<WebhookOptions> options) : IStoryEventSink
 {
     private readonly WebhookSql sql = new(database.Provider == DatabaseProvider.Postgres ? "for update skip locked" : "");
 
@@ -48,6 +49,12 @@ public sealed class WebhookStore(Database database, IOptions<WebhookOptions> opt
             ("job_id", jobId), ("job_kind", kind), ("user_id", userId), ("url", subscription.Url), ("events", WebhookEvents.Store(subscription.Events)), ("now", now));
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
+
+    /// <summary>The change log's hook: a job's event becomes its deliveries; a story's own change is no job's event.</summary>
+    public Task AppendedAsync(DatabaseTransaction scope, StoryEvent e, long seq, DateTimeOffset now, CancellationToken cancellationToken) =>
+        e is { JobKind: { } kind, JobId: { } jobId } && WebhookEvents.All.Contains(e.Type, StringComparer.Ordinal)
+            ? EnqueueAsync(scope, new WebhookEvent(kind, jobId, e.UserId, e.Type, seq, now, e.Data), cancellationToken)
+            : Task.CompletedTask;
 
     /// <summary>
     /// In the transaction that records the event: a delivery for each destination that wants it, the job's own and the

@@ -41,12 +41,12 @@ if [[ ! -x $s3rver_dir/node_modules/.bin/s3rver ]]; then
 fi
 export STORYMEDIA_S3RVER=$s3rver_dir/node_modules/.bin/s3rver
 
-# The host app's tools: the OpenAPI document is linted with Redocly, and a client generated from it type-checks docs/integration.md.
-host_tools_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/host-app-tools-1
+# The host app's tools: the OpenAPI document is linted with Redocly, and a client generated from it type-checks docs/integration.md (its webhook route verifies with standardwebhooks).
+host_tools_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/host-app-tools-2
 if [[ ! -x $host_tools_dir/node_modules/.bin/tsc ]]; then
     echo "Installing the host app's npm tools into $host_tools_dir"
     npm install --prefix "$host_tools_dir" --no-audit --no-fund --loglevel=error \
-        @redocly/cli@2.77.0 openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5 >/dev/null
+        @redocly/cli@2.77.0 openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5 @types/node@20 standardwebhooks@1.1.1 >/dev/null
 fi
 export STORYMEDIA_HOST_TOOLS=$host_tools_dir
 

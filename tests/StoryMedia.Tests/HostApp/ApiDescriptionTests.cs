@@ -16,10 +16,13 @@ public sealed class ApiDescriptionTests
         await File.WriteAllTextAsync(Path.Combine(work, "openapi.json"), await client.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
         File.CreateSymbolicLink(Path.Combine(work, "node_modules"), Path.Combine(HostTools.Directory, "node_modules"));
         await File.WriteAllTextAsync(Path.Combine(work, "storymedia.ts"), DocumentedCode.TypeScript("docs/integration.md", "// lib/storymedia.ts"));
+        await File.WriteAllTextAsync(Path.Combine(work, "route.ts"), DocumentedCode.TypeScript("docs/integration.md", "// app/api/webhooks/storymedia/route.ts"));
+        // "@/lib/…" is a Next.js app's default alias for its lib folder; here both files sit side by side.
         await File.WriteAllTextAsync(Path.Combine(work, "tsconfig.json"), """
             { "compilerOptions": { "strict": true, "noEmit": true, "target": "es2022", "module": "esnext",
-                                   "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": true },
-              "files": ["storymedia.ts"] }
+                                   "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": true,
+                                   "baseUrl": ".", "paths": { "@/lib/*": ["./*"] } },
+              "files": ["storymedia.ts", "route.ts"] }
             """);
 
         var lint = await HostTools.RunAsync(work, "redocly", "lint", "openapi.json", "--format=stylish");

@@ -40,17 +40,18 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         using (var client = first.Client(alice))
         {
             var stories = new[] { await client.CreateStoryAsync(scenes: 2), await client.CreateStoryAsync(scenes: 2), await client.CreateStoryAsync(scenes: 30) };
-            ended = [await StartAsync(client, stories[0].Id, url, Ends), await StartAsync(client, stories[1].Id, url, null)];
             cleared = await StartAsync(client, stories[2].Id, url, [.. Ends, "progress"]);
+            // The first three answers are 500; then the receiver is down while the other jobs run and the rest wait.
+            await Eventually.TrueAsync(() => receiver.Arrivals.Count >= 3, TimeSpan.FromSeconds(20), "The first deliveries never arrived.");
+            await receiver.DownAsync();
+            ended = [await StartAsync(client, stories[0].Id, url, Ends), await StartAsync(client, stories[1].Id, url, null)];
+            await client.WaitForJobAsync(cleared, j => j.Progress >= 20);
             await client.ClearAsync(stories[2].Id);
             foreach (var job in ended)
             {
                 await client.WaitUntilFinishedAsync(job);
             }
         }
-        // The first three answers were 500; now the receiver is down while the rest wait.
-        await Eventually.TrueAsync(() => receiver.Arrivals.Count >= 3, TimeSpan.FromSeconds(20), "The first deliveries never arrived.");
-        await receiver.DownAsync();
         await Task.Delay(TimeSpan.FromSeconds(1));
         // Back up, it holds the next request unanswered: the instance sending it is killed mid-delivery.
         var held = receiver.HoldNextAsync();
@@ -89,7 +90,8 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         output.WriteLine(
             $"deliveries {deliveries.Count} (skipped as superseded progress {deliveries.Count(d => d.Status == "skipped")}), " +
             $"requests received {arrivals.Count}, retried attempts {deliveries.Sum(d => Math.Max(0, d.Attempts - 1))}, " +
-            $"delivered {deliveries.Count(d => d.Status == "delivered")}, accepted {accepted.Count}, duplicates accepted {accepted.Count - accepted.Select(a => a.Id).Distinct().Count()}");
+            $"delivered {deliveries.Count(d => d.Status == "delivered")}, accepted {accepted.Count}, duplicates accepted {accepted.Count - accepted.Select(a => a.Id).Distinct().Count()}, " +
+            $"requests repeating a webhook-id {arrivals.Count - arrivals.Select(a => a.Id).Distinct().Count()}");
         using (var other = second.Client(bob))
         {
             Assert.Equal(HttpStatusCode.NotFound, (await other.GetAsync(new Uri($"/api/image_jobs/{ended[0]}/deliveries", UriKind.Relative))).StatusCode);

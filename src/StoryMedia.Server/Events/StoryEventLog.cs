@@ -4,13 +4,16 @@ namespace StoryMedia.Events;
 
 /// <summary>
 /// Each story's change log (migration 0012, docs/events.md). Writers append in the transaction of the change they report;
-/// the append takes the story's log lock (<see cref="Database.LockStoryEventsAsync"/>) and holds it to commit, so seq
+/// the append takes the story's log lock (<see cref="Database.LockStoryEvents"/>) and holds it to commit, so seq
 /// order is commit order and a reader polling <c>seq &gt; last</c> misses nothing. Appends come last in a transaction
-/// and, for several stories, in story order, so the lock adds no deadlock. Each appended event is handed to the
-/// <paramref name="sinks"/> in the same transaction (the webhooks' outbox), so what they write commits or rolls back with it.
+/// and, for several stories, in story order, so the lock adds no deadlock. Each event's <paramref name="sinks"/> add their
+/// statements right after its append, in the same batch (the webhooks' outbox), so what they write commits or rolls back with it.
 /// </summary>
 public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink>? sinks = null)
 {
+    /// <summary>In a sink's statement: the seq of the event just appended (the append holds the story's log lock).</summary>
+    public const string AppendedSeq = "(select max(seq) from story_events where story_id = @story_id)";
+
     private readonly IStoryEventSink[] sinks = [.. sinks ?? []];
 
     private const string Append = """
@@ -43,29 +46,31 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
 
     public Database Database => database;
 
-    /// <summary>Appends the events in the caller's transaction; answers their sequence numbers.</summary>
+    /// <summary>Appends the events in the caller's transaction, in one batch (one round trip on PostgreSQL); answers their sequence numbers.</summary>
     public async Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var seqs = new List<long>();
+        var statements = new List<BatchStatement>();
+        var appends = new List<int>();
         Guid? locked = null;
         foreach (var e in events.OrderBy(e => e.StoryId))
         {
             if (locked != e.StoryId)
             {
-                await database.LockStoryEventsAsync(scope, e.StoryId, cancellationToken);
+                statements.Add(database.LockStoryEvents(e.StoryId));
                 locked = e.StoryId;
             }
-            await using var command = database.Command(scope, Append,
+            appends.Add(statements.Count);
+            statements.Add(new BatchStatement(Append, r => r.GetInt64(r.GetOrdinal("seq")),
                 ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
-                ("data", e.Data), ("now", now));
-            var seq = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-            seqs.Add(seq);
-            foreach (var sink in sinks)
-            {
-                await sink.AppendedAsync(scope, e, seq, now, cancellationToken);
-            }
+                ("data", e.Data), ("now", now)));
+            statements.AddRange(sinks.SelectMany(sink => sink.Statements(e, now)));
         }
-        return seqs;
+        if (statements.Count == 0)
+        {
+            return [];
+        }
+        var results = await database.BatchAsync(scope, statements, cancellationToken);
+        return [.. appends.Select(i => (long)results[i][0])];
     }
 
     public Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -109,8 +114,12 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
         database.ExecuteAsWorkerAsync(Prune, cancellationToken, ("before", before));
 }
 
-/// <summary>Something that must record an event in the transaction that appends it (the webhooks' outbox).</summary>
+/// <summary>Something that records an event in the transaction that appends it (the webhooks' outbox).</summary>
 public interface IStoryEventSink
 {
-    Task AppendedAsync(DatabaseTransaction scope, StoryEvent e, long seq, DateTimeOffset now, CancellationToken cancellationToken);
+    /// <summary>
+    /// Statements to run right after the event's append, in its batch: each returns a result set, and may read the event's
+    /// seq as <see cref="StoryEventLog.AppendedSeq"/> with the parameter <c>story_id</c>.
+    /// </summary>
+    IEnumerable<BatchStatement> Statements(StoryEvent e, DateTimeOffset now);
 }

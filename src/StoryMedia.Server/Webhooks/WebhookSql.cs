@@ -1,3 +1,5 @@
+using StoryMedia.Events;
+
 namespace StoryMedia.Webhooks;
 
 /// <summary>
@@ -11,18 +13,20 @@ public sealed class WebhookSql(string skipLocked)
         values (@job_id, @job_kind, @user_id, @url, @events, @now)
         """;
 
-    /// <summary>The event's delivery to the job's own destination, if the start asked for this event.</summary>
-    public const string EnqueueSubscribed = """
+    /// <summary>The event's delivery to the job's own destination, if the start asked for this event; its seq is the event's.</summary>
+    public const string EnqueueSubscribed = $"""
         insert into webhook_deliveries (id, job_id, job_kind, user_id, event, seq, destination, url, body, status, attempts, created_at, next_attempt_at, retry_until)
-        select @id, w.job_id, w.job_kind, w.user_id, @event, @seq, 'start', w.url, @body, 'pending', 0, @now, @now, @retry_until
+        select @id, w.job_id, w.job_kind, w.user_id, @event, {StoryEventLog.AppendedSeq}, 'start', w.url, @body, 'pending', 0, @now, @now, @retry_until
           from job_webhooks w
          where w.job_id = @job_id and (',' || w.events || ',') like @event_pattern
+        returning id
         """;
 
     /// <summary>The event's delivery to the deployment's destination (<c>Webhooks:Url</c>).</summary>
-    public const string EnqueueDeployment = """
+    public const string EnqueueDeployment = $"""
         insert into webhook_deliveries (id, job_id, job_kind, user_id, event, seq, destination, url, body, status, attempts, created_at, next_attempt_at, retry_until)
-        values (@id, @job_id, @job_kind, @user_id, @event, @seq, 'deployment', @url, @body, 'pending', 0, @now, @now, @retry_until)
+        values (@id, @job_id, @job_kind, @user_id, @event, {StoryEventLog.AppendedSeq}, 'deployment', @url, @body, 'pending', 0, @now, @now, @retry_until)
+        returning id
         """;
 
     /// <summary>

@@ -8,10 +8,6 @@ using StoryMedia.Events;
 
 namespace StoryMedia.Webhooks;
 
-/// <summary>An event of a job, as the change log records it, to be reported to the job's webhook destinations.</summary>
-/// <param name="Data">The job as the API shows it, as JSON text.</param>
-public sealed record WebhookEvent(string Kind, Guid JobId, Guid UserId, string Event, long Seq, DateTimeOffset At, string Data);
-
 /// <summary>What a start asked for: where to send which events of its job.</summary>
 public sealed record WebhookSubscription(string Url, IReadOnlyList<string> Events);
 
@@ -50,38 +46,29 @@ public sealed class WebhookStore(Database database, IOptions<WebhookOptions> opt
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>The change log's hook: a job's event becomes its deliveries; a story's own change is no job's event.</summary>
-    public Task AppendedAsync(DatabaseTransaction scope, StoryEvent e, long seq, DateTimeOffset now, CancellationToken cancellationToken) =>
-        e is { JobKind: { } kind, JobId: { } jobId } && WebhookEvents.All.Contains(e.Type, StringComparer.Ordinal)
-            ? EnqueueAsync(scope, new WebhookEvent(kind, jobId, e.UserId, e.Type, seq, now, e.Data), cancellationToken)
-            : Task.CompletedTask;
-
     /// <summary>
-    /// In the transaction that records the event: a delivery for each destination that wants it, the job's own and the
-    /// deployment's. Rolled back with the event, committed with it: never one without the other.
+    /// The change log's hook, in the transaction that appends the event: a delivery for each destination that wants a
+    /// job's event, the job's own and the deployment's. Committed with the event or rolled back with it, never one
+    /// without the other. A story's own change (<c>story_changed</c>) is no job's event.
     /// </summary>
-    public async Task EnqueueAsync(DatabaseTransaction scope, WebhookEvent e, CancellationToken cancellationToken)
+    public IEnumerable<BatchStatement> Statements(StoryEvent e, DateTimeOffset now)
     {
         var o = options.Value;
-        if (!o.Enabled)
+        if (!o.Enabled || e is not { JobKind: { } kind, JobId: { } jobId } || !WebhookEvents.All.Contains(e.Type, StringComparer.Ordinal))
         {
-            return;
+            yield break;
         }
-        var body = Body(WebhookEvents.Type(e.Kind, e.Event), e.At, e.Data);
+        var body = Body(WebhookEvents.Type(kind, e.Type), now, e.Data);
         (string, object?)[] parameters =
         [
-            ("id", Guid.CreateVersion7(e.At)), ("job_id", e.JobId), ("job_kind", e.Kind), ("user_id", e.UserId), ("event", e.Event),
-            ("seq", e.Seq), ("body", body), ("now", e.At), ("retry_until", e.At + o.RetryFor),
+            ("job_id", jobId), ("job_kind", kind), ("user_id", e.UserId), ("event", e.Type), ("story_id", e.StoryId),
+            ("body", body), ("now", now), ("retry_until", now + o.RetryFor),
         ];
-        await using (var subscribed = database.Command(scope, WebhookSql.EnqueueSubscribed, [.. parameters, ("event_pattern", WebhookEvents.Pattern(e.Event))]))
+        yield return new BatchStatement(WebhookSql.EnqueueSubscribed, BatchStatement.Ignore,
+            [("id", Guid.CreateVersion7(now)), ("event_pattern", WebhookEvents.Pattern(e.Type)), .. parameters]);
+        if (o.Url is { Length: > 0 } url && o.Events.Contains(e.Type, StringComparer.Ordinal))
         {
-            await subscribed.ExecuteNonQueryAsync(cancellationToken);
-        }
-        if (o.Url is { Length: > 0 } url && o.Events.Contains(e.Event, StringComparer.Ordinal))
-        {
-            await using var deployment = database.Command(scope, WebhookSql.EnqueueDeployment,
-                [.. parameters.Select(p => p.Item1 == "id" ? ("id", (object?)Guid.CreateVersion7(e.At)) : p), ("url", url)]);
-            await deployment.ExecuteNonQueryAsync(cancellationToken);
+            yield return new BatchStatement(WebhookSql.EnqueueDeployment, BatchStatement.Ignore, [("id", Guid.CreateVersion7(now)), ("url", url), .. parameters]);
         }
     }
 

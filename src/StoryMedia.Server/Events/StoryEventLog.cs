@@ -46,11 +46,19 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
 
     public Database Database => database;
 
-    /// <summary>Appends the events in the caller's transaction, in one batch (one round trip on PostgreSQL); answers their sequence numbers.</summary>
-    public async Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Appends the events in the caller's transaction, in one batch (one round trip on PostgreSQL).</summary>
+    public async Task AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (Appends(events, now) is { Count: > 0 } statements)
+        {
+            await database.BatchAsync(scope, statements, cancellationToken);
+        }
+    }
+
+    /// <summary>The statements that append the events, for a caller that sends them in a batch of its own: each story's lock, then its events.</summary>
+    public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now)
     {
         var statements = new List<BatchStatement>();
-        var appends = new List<int>();
         Guid? locked = null;
         foreach (var e in events.OrderBy(e => e.StoryId))
         {
@@ -59,21 +67,15 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
                 statements.Add(database.LockStoryEvents(e.StoryId));
                 locked = e.StoryId;
             }
-            appends.Add(statements.Count);
             statements.Add(new BatchStatement(Append, r => r.GetInt64(r.GetOrdinal("seq")),
                 ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
                 ("data", e.Data), ("now", now)));
             statements.AddRange(sinks.SelectMany(sink => sink.Statements(e, now)));
         }
-        if (statements.Count == 0)
-        {
-            return [];
-        }
-        var results = await database.BatchAsync(scope, statements, cancellationToken);
-        return [.. appends.Select(i => (long)results[i][0])];
+        return statements;
     }
 
-    public Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
         AppendAsync(scope, [e], now, cancellationToken);
 
     /// <summary>The user's story's events after <paramref name="afterSeq"/>, oldest first, read as the user.</summary>

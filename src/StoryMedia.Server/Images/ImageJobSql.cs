@@ -19,7 +19,7 @@ internal static class ImageJobSql
          order by sc.position
         """;
 
-    public const string PlanScene = "insert into image_generation_job_plans (job_id, scene_id, seed) values (@job_id, @scene_id, @seed)";
+    public const string PlanScene = "insert into image_generation_job_plans (job_id, scene_id, seed) values (@job_id, @scene_id, @seed) returning scene_id";
 
     public const string PlanOfJob = "select scene_id, seed from image_generation_job_plans where job_id = @job_id";
 

@@ -149,7 +149,7 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         """;
 
     // Telemetry: the starting request's trace context, kept apart from the job tables so any kind of job can use it.
-    public const string RecordTraceParent = "insert into job_trace_parents (job_id, trace_parent) values (@job_id, @trace_parent)";
+    public const string RecordTraceParent = "insert into job_trace_parents (job_id, trace_parent) values (@job_id, @trace_parent) returning job_id";
 
     public const string TraceParentOfJob = "select trace_parent from job_trace_parents where job_id = @job_id";
 

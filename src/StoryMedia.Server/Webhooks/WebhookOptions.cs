@@ -14,8 +14,13 @@ public sealed class WebhookOptions : IExplainedOptions
     /// <summary>A destination for the events of every job, beside any a start names.</summary>
     public string? Url { get; set; }
 
-    /// <summary>The events <see cref="Url"/> receives; by default a job's end.</summary>
-    public string[] Events { get; set; } = [.. WebhookEvents.Default];
+    /// <summary>
+    /// The events <see cref="Url"/> receives (<c>Webhooks:Events:0</c>, …); none: a job's end. Empty by default, because the
+    /// configuration binder adds to an array's default elements rather than replacing them.
+    /// </summary>
+    public string[] Events { get; set; } = [];
+
+    public IReadOnlyList<string> DeploymentEvents => Events.Length > 0 ? Events : WebhookEvents.Default;
 
     /// <summary>
     /// Lets destinations be loopback, private, link-local or unique-local addresses, and plain http: for a receiver on
@@ -55,7 +60,6 @@ public sealed class WebhookOptions : IExplainedOptions
             { Url: { Length: > 0 } url } when !Uri.TryCreate(url, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("https" or "http") =>
                 "Webhooks:Url must be an absolute https URL.",
             _ when unknown.Count > 0 => $"Webhooks:Events names unknown events ({string.Join(", ", unknown)}); the events are {WebhookEvents.Names}.",
-            { Events.Length: 0 } => $"Webhooks:Events must name at least one of {WebhookEvents.Names}.",
             { RetryFor.Ticks: <= 0 } or { FirstRetryAfter.Ticks: <= 0 } or { Timeout.Ticks: <= 0 } or { PollInterval.Ticks: <= 0 } =>
                 "Webhooks:RetryFor, Webhooks:FirstRetryAfter, Webhooks:Timeout and Webhooks:PollInterval must be positive.",
             _ when MaxRetryInterval < FirstRetryAfter => "Webhooks:MaxRetryInterval must be at least Webhooks:FirstRetryAfter.",

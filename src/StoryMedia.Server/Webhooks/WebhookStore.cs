@@ -66,7 +66,7 @@ public sealed class WebhookStore(Database database, IOptions<WebhookOptions> opt
         ];
         yield return new BatchStatement(WebhookSql.EnqueueSubscribed, BatchStatement.Ignore,
             [("id", Guid.CreateVersion7(now)), ("event_pattern", WebhookEvents.Pattern(e.Type)), .. parameters]);
-        if (o.Url is { Length: > 0 } url && o.Events.Contains(e.Type, StringComparer.Ordinal))
+        if (o.Url is { Length: > 0 } url && o.DeploymentEvents.Contains(e.Type, StringComparer.Ordinal))
         {
             yield return new BatchStatement(WebhookSql.EnqueueDeployment, BatchStatement.Ignore, [("id", Guid.CreateVersion7(now)), ("url", url), .. parameters]);
         }

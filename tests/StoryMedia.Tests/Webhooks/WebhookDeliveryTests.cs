@@ -107,6 +107,27 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         Assert.Equal(before, receiver.Arrivals.Where(a => a.Accepted && a.JobId == ended[0]).Select(a => a.Id).TakeLast(2));
     }
 
+    [Fact]
+    public async Task The_deployments_destination_gets_the_events_it_names_of_every_job_and_its_url_stays_the_operators()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var settings = Settings();
+        settings["Webhooks:Url"] = receiver.Url().ToString();
+        settings["Webhooks:Events:0"] = "started";
+        settings["Webhooks:Events:1"] = "completed";
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Sqlite), settings);
+        using var client = instance.Client(Guid.NewGuid());
+        var story = await client.CreateStoryAsync(scenes: 1);
+
+        var job = await client.StartAsync(story.Id);
+        await client.WaitUntilFinishedAsync(job.Id);
+
+        await Eventually.TrueAsync(() => Delivered(receiver, job.Id).Count == 2, TimeSpan.FromSeconds(15), "The deployment's destination did not get both events.");
+        Assert.Equal(["started", "completed"], Delivered(receiver, job.Id));
+        var deliveries = await DeliveriesAsync(client, job.Id);
+        Assert.All(deliveries, d => Assert.Equal(("deployment", null, "delivered"), (d.Destination, d.Url, d.Status)));
+    }
+
     /// <summary>The job's types the receiver accepted, each webhook-id counted once, in the order they first arrived.</summary>
     private static List<string> Delivered(WebhookReceiver receiver, Guid job) =>
         [.. receiver.Arrivals.Where(a => a.Accepted && a.JobId == job).DistinctBy(a => a.Id).Select(a => a.Type[(a.Type.IndexOf('.', StringComparison.Ordinal) + 1)..])];

@@ -76,6 +76,26 @@ public sealed class BenchClient : IDisposable
         return (response.StatusCode, job);
     }
 
+    /// <summary>A start on behalf of the user whose token is given (the bench's starts come from many users).</summary>
+    public async Task<HttpStatusCode> GenerateAsync(Guid storyId, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/generate_images") { Content = JsonContent.Create(new { story_id = storyId }, options: Json) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        return response.StatusCode;
+    }
+
+    /// <summary>A GET of the story on behalf of the user whose token is given.</summary>
+    public async Task<HttpStatusCode> GetStoryStatusAsync(Guid storyId, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/stories/{storyId}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        return response.StatusCode;
+    }
+
     public async Task<HttpStatusCode> GetStoryStatusAsync(Guid storyId, CancellationToken ct)
     {
         using var response = await http.GetAsync($"/api/stories/{storyId}", ct);

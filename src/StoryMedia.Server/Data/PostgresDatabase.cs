@@ -14,7 +14,7 @@ namespace StoryMedia.Data;
 public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles? roles = null) : Database
 {
     // Both settings are transaction-local (the third argument), so a pooled connection carries nothing over.
-    private const string SwitchRole =
+    public const string SwitchRole =
         "select set_config('request.jwt.claims', @claims, true), set_config('role', @role, true)";
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;

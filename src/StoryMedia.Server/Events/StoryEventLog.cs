@@ -16,7 +16,7 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
 
     private readonly IStoryEventSink[] sinks = [.. sinks ?? []];
 
-    private const string Append = """
+    public const string Append = """
         insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
         values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
                 @user_id, @type, @job_kind, @job_id, @data, @now)

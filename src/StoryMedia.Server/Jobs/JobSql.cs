@@ -149,8 +149,7 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         """;
 
     // Telemetry: the starting request's trace context, kept apart from the job tables so any kind of job can use it.
-    // Batched, it must return a row; "returning job_id" would need a select grant and policy the request role lacks.
-    public const string RecordTraceParent = "insert into job_trace_parents (job_id, trace_parent) values (@job_id, @trace_parent) returning 1 as recorded";
+    public const string RecordTraceParent = "insert into job_trace_parents (job_id, trace_parent) values (@job_id, @trace_parent)";
 
     public const string TraceParentOfJob = "select trace_parent from job_trace_parents where job_id = @job_id";
 

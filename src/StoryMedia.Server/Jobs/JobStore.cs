@@ -103,13 +103,13 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                     await Webhooks.WebhookStore.SubscribeAsync(database, scope, kindName, started.Id, job.UserId, webhook, now, cancellationToken);
                 }
                 await kind.StartedAsync(new JobScope(database, scope), started, job, cancellationToken);
-                // The trace context and the events in one round trip.
-                var last = events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now);
                 if (job.TraceParent is { } traceParent)
                 {
-                    last = [new(JobSql.RecordTraceParent, BatchStatement.Ignore, ("job_id", started.Id), ("trace_parent", traceParent)), .. last];
+                    // Not in the events' batch: a request may write its job's trace context but not read it back.
+                    await using var trace = database.Command(scope, JobSql.RecordTraceParent, ("job_id", started.Id), ("trace_parent", traceParent));
+                    await trace.ExecuteNonQueryAsync(cancellationToken);
                 }
-                await database.BatchAsync(scope, last, cancellationToken);
+                await events.AppendAsync(scope, [.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
                 return new StartOutcome.Started(started, stale);
             }

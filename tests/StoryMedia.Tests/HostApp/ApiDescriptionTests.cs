@@ -57,6 +57,11 @@ public sealed class ApiDescriptionTests
         Assert.Equal(0, media.GetProperty("security").GetArrayLength());
         Assert.True(media.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
         Assert.True(media.GetProperty("responses").GetProperty("206").GetProperty("content").TryGetProperty("video/mp4", out _));
+        // A host app's receiver types its webhook payloads from the document too.
+        var webhooks = document.GetProperty("webhooks");
+        Assert.Equal(["cleared", "completed", "failed", "progress", "started"], webhooks.EnumerateObject().Select(w => w.Name).Order());
+        Assert.EndsWith("WebhookPayload", webhooks.GetProperty("completed").GetProperty("post").GetProperty("requestBody").GetProperty("content")
+            .GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
         var generateRequest = document.GetProperty("components").GetProperty("schemas").GetProperty("GenerateRequest");
         Assert.DoesNotContain(generateRequest.GetProperty("required").EnumerateArray(), r => r.GetString() is "style" or "instructions");
     }

@@ -76,6 +76,12 @@ public abstract class Database
     public async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var scope = await BeginReadAsync(cancellationToken);
+        return await ReadAsync(scope, sql, row, cancellationToken, parameters);
+    }
+
+    /// <summary>One statement's rows in the caller's transaction, each mapped by <paramref name="row"/>.</summary>
+    public async Task<List<T>> ReadAsync<T>(DatabaseTransaction scope, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
         await using var command = Command(scope, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
@@ -138,14 +144,7 @@ public abstract class Database
     public virtual async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var scope = await BeginReadAsUserAsync(userId, cancellationToken);
-        await using var command = Command(scope, sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(row(reader));
-        }
-        return rows;
+        return await ReadAsync(scope, sql, row, cancellationToken, parameters);
     }
 
     protected abstract object Bind(object value);

@@ -43,7 +43,7 @@ public sealed class ImageJobExecutor(
             var sceneStarted = time.GetTimestamp();
             var image = await GenerateAsync(request, token);
             var took = time.GetElapsedTime(sceneStarted);
-            var key = await SaveAsync(image, scene.Position, token);
+            var key = await StorageFailures.SaveForJobAsync(() => media.SaveAsync(image.Bytes, image.ContentType, token), $"the image of scene {scene.Position}", "images");
             var made = ProvenanceOf(request, image, took) with { BillingNote = billingNote };
             context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, made, token));
             await reporting.WaitAsync(token);
@@ -97,21 +97,6 @@ public sealed class ImageJobExecutor(
         catch (ImageProviderException ex)
         {
             throw new JobFailedException($"Scene {request.Position}: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>Stores one image; a storage that refuses the write fails the job with a reason a person can act on.</summary>
-    private async Task<string> SaveAsync(GeneratedImage image, int position, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await media.SaveAsync(image.Bytes, image.ContentType, cancellationToken);
-        }
-        catch (Exception ex) when (StorageFailures.Is(ex))
-        {
-            throw new JobFailedException(
-                $"Could not store the image of scene {position}: the media storage refused the write ({StorageFailures.Describe(ex)}). " +
-                "The story keeps its current images; try again once the storage is writable and has space.", ex);
         }
     }
 }

@@ -85,6 +85,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             await S3Pipeline.RunAsync(report, host, user, ct);
             await VideoRender.RunAsync(report, host, ct);
             await Fairness.RunAsync(report, host, ct);
+            await WebhookDeliveries.RunAsync(report, host, ct);
 
             Say("recovery: kill -9 of the instance running a job");
             double resumedSeconds;

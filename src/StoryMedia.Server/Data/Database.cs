@@ -176,8 +176,11 @@ public sealed record BatchStatement(string Sql, Func<DbDataReader, object> Row, 
     }
 }
 
-/// <summary>A connection with an open transaction; disposing without commit rolls back.</summary>
-public sealed class DatabaseTransaction(DbConnection connection, DbTransaction transaction, IDisposable? gate) : IAsyncDisposable
+/// <summary>
+/// A connection with an open transaction; disposing without commit rolls back, and closes the connection unless it is
+/// kept (<paramref name="keepConnection"/>: SQLite's one writer connection).
+/// </summary>
+public sealed class DatabaseTransaction(DbConnection connection, DbTransaction transaction, IDisposable? gate, bool keepConnection = false) : IAsyncDisposable
 {
     public DbConnection Connection { get; } = connection;
 
@@ -193,7 +196,10 @@ public sealed class DatabaseTransaction(DbConnection connection, DbTransaction t
         try
         {
             await Transaction.DisposeAsync();
-            await Connection.DisposeAsync();
+            if (!keepConnection)
+            {
+                await Connection.DisposeAsync();
+            }
         }
         finally
         {

@@ -13,6 +13,9 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
     private readonly SemaphoreSlim writeGate = new(1, 1);
     private int walEnabled;
 
+    // The one connection write transactions use, opened (and its pragmas set) once; guarded by the write gate.
+    private SqliteConnection? writer;
+
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
 
@@ -71,12 +74,15 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
         var release = new GateRelease(writeGate);
         try
         {
-            var connection = (SqliteConnection)await OpenAsync(cancellationToken);
+            writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
             // BeginTransaction() without deferred is BEGIN IMMEDIATE: the write lock is taken before any read.
-            return new DatabaseTransaction(connection, connection.BeginTransaction(), release);
+            return new DatabaseTransaction(writer, writer.BeginTransaction(), release, keepConnection: true);
         }
         catch
         {
+            // A writer that cannot begin is opened afresh by the next write.
+            writer?.Dispose();
+            writer = null;
             release.Dispose();
             throw;
         }
@@ -93,7 +99,11 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
     public static string Format(DateTimeOffset instant) =>
         instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    public void Dispose() => writeGate.Dispose();
+    public void Dispose()
+    {
+        writer?.Dispose();
+        writeGate.Dispose();
+    }
 
     private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
     {

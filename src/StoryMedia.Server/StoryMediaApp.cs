@@ -116,7 +116,7 @@ public static class StoryMediaApp
         app.UseRateLimiter();
 
         // Every API route can answer 401 without a valid token and 503 while the database is away, and refuses NUL in any text.
-        foreach (var api in app.MapJobs().Prepend(app.MapStories()).Append(app.MapImageJobScenes()))
+        foreach (var api in app.MapJobs().Prepend(app.MapStories()).Append(app.MapImageJobScenes()).Append(app.MapJobPreviews()))
         {
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             api.RefuseNulCharacters();

@@ -210,8 +210,8 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
     renderProgress();
     announce(job.status === 'completed' ? `${kind.activity} completed.` : `${kind.activity} failed. ${job.error ?? ''}`);
     refreshHistory();
+    onProgress(job);
     if (job.status === 'completed') onCompleted(job);
-    else onProgress(job);
   }
 
   function stopFollowing() {

@@ -63,7 +63,7 @@ export async function renderStory(container, api, storyId) {
     let panel = null;
     const view = kind.attach?.({ story, scenes, api, start: (extra, opener) => panel?.start(extra, opener) }) ?? {};
     panel = createJobPanel({ kind, kinds, api, story, content: view.content, onProgress: (job) => view.onProgress?.(job, current), onCompleted: refresh });
-    return { ...panel, update(s) { view.update?.(s); panel.update(s); } };
+    return { ...panel, update(s) { view.update?.(s); panel.update(s); }, dispose() { panel.dispose(); view.dispose?.(); } };
   });
 
   container.replaceChildren(

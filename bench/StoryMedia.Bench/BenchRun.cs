@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Events;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Testing;
@@ -240,7 +241,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
     {
         var stories = await Throughput.CreateStoriesAsync(database, user, StoriesFor(database), ct);
         Say($"throughput on {database.Provider}: JobStore.StartAsync");
-        return await Throughput.StoreAsync(new JobStore(database, new JobKinds([new ImageJobKind(), new VideoJobKind()])), user, stories, sizes.StoreWorkers, duration, ct);
+        return await Throughput.StoreAsync(new JobStore(database, new JobKinds([new ImageJobKind(), new VideoJobKind()]), new StoryEventLog(database)), user, stories, sizes.StoreWorkers, duration, ct);
     }
 
     private async Task<Throughput.Rate> HttpAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct)

@@ -8,6 +8,7 @@ using Npgsql;
 using Scalar.AspNetCore;
 using StoryMedia.Auth;
 using StoryMedia.Data;
+using StoryMedia.Events;
 using StoryMedia.Http;
 using StoryMedia.Idempotency;
 using StoryMedia.Images;
@@ -68,6 +69,8 @@ public static class StoryMediaApp
         services.AddSingleton(new MigrationSource(typeof(StoryMediaApp).Assembly));
         services.AddSingleton<Migrator>();
         services.AddSingleton<StoryStore>();
+        services.AddSingleton<StoryEventLog>();
+        services.AddHostedService<StoryEventPruner>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<IdempotencyStore>();
         services.AddExplainedOptions<IdempotencyOptions>(configuration.GetSection("Idempotency"));

@@ -31,6 +31,12 @@ public abstract class Database
     /// </summary>
     public abstract Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Serialises the appends to one story's change log until the transaction ends, so its events commit in the order of
+    /// their sequence numbers (<see cref="Events.StoryEventLog"/>).
+    /// </summary>
+    public abstract Task LockStoryEventsAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken);
+
     /// <summary>A connection as the service's login, which owns the tables: for migrations and maintenance only.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 

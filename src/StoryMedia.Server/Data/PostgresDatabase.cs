@@ -27,6 +27,8 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
     // The two-key form of the advisory locks, with a key space of our own: the migrator's session lock uses the one-key form.
     private const int UserLockSpace = 0x534D_5553;
 
+    private const int StoryEventLockSpace = 0x534D_4556;
+
     public NpgsqlDataSource DataSource => dataSource;
 
     public PostgresRoles Roles { get; } = roles ?? new PostgresRoles();
@@ -43,14 +45,22 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         var sql = wait
             ? "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held"
             : "select pg_try_advisory_xact_lock(@space, @key) as locked";
-        await using var command = Command(scope, sql, ("space", UserLockSpace), ("key", UserKey(userId)));
+        await using var command = Command(scope, sql, ("space", UserLockSpace), ("key", Key(userId)));
         return await command.ExecuteScalarAsync(cancellationToken) is true;
     }
 
-    private static int UserKey(Guid userId)
+    /// <summary>A transaction-level advisory lock on the story's log; two stories whose ids fold to one key only wait for each other.</summary>
+    public override async Task LockStoryEventsAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken)
+    {
+        await using var command = Command(scope, "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held",
+            ("space", StoryEventLockSpace), ("key", Key(storyId)));
+        await command.ExecuteScalarAsync(cancellationToken);
+    }
+
+    private static int Key(Guid id)
     {
         Span<byte> bytes = stackalloc byte[16];
-        userId.TryWriteBytes(bytes);
+        id.TryWriteBytes(bytes);
         var key = 0;
         for (var i = 0; i < 16; i += 4)
         {

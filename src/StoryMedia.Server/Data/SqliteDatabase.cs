@@ -47,6 +47,9 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
     public override Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken) =>
         Task.FromResult(true);
 
+    public override Task LockStoryEventsAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
     /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
     protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {

@@ -23,6 +23,8 @@ public sealed class ImageJobKind : IJobKind
 
     public string Activity => "Image generation";
 
+    public string Changes => "images";
+
     public StoryLock StartLock => StoryLock.Shared;
 
     public IReadOnlyDictionary<string, string> MediaTypes { get; } = new Dictionary<string, string>

@@ -36,6 +36,9 @@ public interface IJobKind
     /// </summary>
     IReadOnlyList<JobBlock> Blocks => [];
 
+    /// <summary>What its completion changes in the story, named in the <c>story_changed</c> event (docs/events.md): images, video, narration.</summary>
+    string? Changes => null;
+
     /// <summary>The media types its jobs make, each with the file extension its keys end in.</summary>
     IReadOnlyDictionary<string, string> MediaTypes { get; }
 

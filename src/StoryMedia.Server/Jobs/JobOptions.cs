@@ -41,6 +41,9 @@ public sealed class JobOptions : IExplainedOptions
     /// <summary>How often an event stream reads the job, which may run on any instance.</summary>
     public TimeSpan EventPollInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>How long a story's change log keeps an event (docs/events.md): a stream reconnecting later is told to refetch.</summary>
+    public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(1);
+
     public bool IsValid(out string problem)
     {
         problem = this switch
@@ -53,6 +56,7 @@ public sealed class JobOptions : IExplainedOptions
             { MaxRunningPerUser: < 1 } or { MaxWaitingPerUser: < 1 } => "Jobs:MaxRunningPerUser and Jobs:MaxWaitingPerUser must be at least 1.",
             { ShutdownGrace.Ticks: < 0 } => "Jobs:ShutdownGrace must be 0 or more.",
             { PollInterval.Ticks: <= 0 } or { EventPollInterval.Ticks: <= 0 } => "Jobs:PollInterval and Jobs:EventPollInterval must be positive.",
+            { EventRetention.Ticks: <= 0 } => "Jobs:EventRetention must be positive.",
             _ => "",
         };
         return problem.Length == 0;

@@ -117,10 +117,18 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
            and (lease_expires_at is null or lease_expires_at < @now)
         """;
 
+    /// <summary>A beat that changes no progress: the common one, with nothing for the change log.</summary>
+    public string HeartbeatSameProgress => $"""
+        update {Table}
+           set heartbeat_at = @now, lease_expires_at = @lease_until
+         where {Fence} and progress = @progress
+        """;
+
     public string Heartbeat => $"""
         update {Table}
            set heartbeat_at = @now, lease_expires_at = @lease_until, progress = @progress
          where {Fence}
+        returning {Columns}
         """;
 
     /// <summary>Hands the job back so another worker claims it at once (graceful shutdown).</summary>
@@ -130,12 +138,14 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         update {Table}
            set status = 'failed', error = @error, completed_at = @now
          where {Fence}
+        returning {Columns}
         """;
 
     public string Complete => $"""
         update {Table}
            set status = 'completed', progress = 100, completed_at = @now, heartbeat_at = @now
          where {Fence}
+        returning {Columns}
         """;
 
     // Telemetry: the starting request's trace context, kept apart from the job tables so any kind of job can use it.

@@ -2,14 +2,16 @@ using System.Collections.Frozen;
 using System.Data.Common;
 using System.Globalization;
 using StoryMedia.Data;
+using StoryMedia.Events;
 
 namespace StoryMedia.Jobs;
 
 /// <summary>
 /// The job guard's storage, for every registered kind: starting, clearing, claiming and every fenced worker write, over
-/// either database. Its SQL is in <see cref="JobSql"/>; what differs between kinds it asks the kind.
+/// either database. Its SQL is in <see cref="JobSql"/>; what differs between kinds it asks the kind. Every change of a
+/// job's state is appended to the story's change log (<see cref="StoryEventLog"/>) in the transaction that makes it.
 /// </summary>
-public sealed class JobStore(Database database, JobKinds kinds)
+public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog events)
 {
     // A start retried this many times lost every race to a job that ended before it could be read.
     private const int StartTries = 4;
@@ -92,11 +94,13 @@ public sealed class JobStore(Database database, JobKinds kinds)
                     await using var trace = database.Command(scope, JobSql.RecordTraceParent, ("job_id", started.Id), ("trace_parent", traceParent));
                     await trace.ExecuteNonQueryAsync(cancellationToken);
                 }
+                await events.AppendAsync(scope, [.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
                 return new StartOutcome.Started(started, stale);
             }
             if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } running)
             {
+                await events.AppendAsync(scope, stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), now, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
                 return new StartOutcome.AlreadyRunning(running);
             }
@@ -173,6 +177,10 @@ public sealed class JobStore(Database database, JobKinds kinds)
         }
         var cleared = await SingleAsync(scope, q, q.ClearByUser, cancellationToken,
             ("story_id", storyId), ("user_id", userId), ("now", now), ("error", error));
+        if (cleared is not null)
+        {
+            await events.AppendAsync(scope, StoryEvent.OfJob(StoryEventTypes.Cleared, cleared), now, cancellationToken);
+        }
         await scope.CommitAsync(cancellationToken);
         return new ClearOutcome.Cleared(cleared);
     }
@@ -215,6 +223,7 @@ public sealed class JobStore(Database database, JobKinds kinds)
                     ("now", now), ("max_attempts", maxAttempts),
                     ("error", $"Gave up after {maxAttempts} attempts: the worker running this job stopped responding each time.")));
             }
+            await events.AppendAsync(cleanup, exhausted.Select(j => StoryEvent.OfJob(StoryEventTypes.Failed, j)), now, cancellationToken);
             await cleanup.CommitAsync(cancellationToken);
         }
         await using var scope = await database.BeginWriteAsync(cancellationToken);
@@ -257,6 +266,8 @@ public sealed class JobStore(Database database, JobKinds kinds)
             {
                 await using var turn = database.Command(scope, FairShareSql.RecordTurn, ("user_id", user), ("now", now));
                 await turn.ExecuteNonQueryAsync(cancellationToken);
+                // Its waiting ends: a reader learns that it runs now.
+                await events.AppendAsync(scope, StoryEvent.OfJob(StoryEventTypes.Progress, claimed), now, cancellationToken);
             }
         }
         DateTimeOffset? nextLeaseExpiry = null;
@@ -301,14 +312,37 @@ public sealed class JobStore(Database database, JobKinds kinds)
     public Task<int> VouchForWaitingAsync(string kind, DateTimeOffset now, DateTimeOffset freshBefore, CancellationToken cancellationToken) =>
         database.ExecuteAsWorkerAsync(sql[kind].VouchForWaiting, cancellationToken, ("now", now), ("fresh_before", freshBefore));
 
-    public Task<bool> HeartbeatAsync(JobLease lease, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
-        FencedAsync(lease, sql[lease.Kind].Heartbeat, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress));
+    /// <summary>
+    /// Extends the lease and records the progress. A beat with the progress unchanged is one statement; a change of
+    /// progress is logged as a <c>progress</c> event in the same transaction.
+    /// </summary>
+    public async Task<bool> HeartbeatAsync(JobLease lease, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        var q = sql[lease.Kind];
+        (string, object?)[] parameters = [("now", now), ("lease_until", leaseUntil), ("progress", progress)];
+        return await FencedAsync(lease, q.HeartbeatSameProgress, cancellationToken, parameters) ||
+            await FencedAndLoggedAsync(lease, q.Heartbeat, StoryEventTypes.Progress, now, cancellationToken, parameters);
+    }
 
     public Task<bool> ReleaseAsync(JobLease lease, CancellationToken cancellationToken) =>
         FencedAsync(lease, sql[lease.Kind].Release, cancellationToken);
 
     public Task<bool> FailAsync(JobLease lease, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
-        FencedAsync(lease, sql[lease.Kind].Fail, cancellationToken, ("now", now), ("error", error));
+        FencedAndLoggedAsync(lease, sql[lease.Kind].Fail, StoryEventTypes.Failed, now, cancellationToken, ("now", now), ("error", error));
+
+    /// <summary>A fenced write that returns the job, and the event it makes, in one transaction.</summary>
+    private async Task<bool> FencedAndLoggedAsync(JobLease lease, string statement, string eventType, DateTimeOffset now, CancellationToken cancellationToken, params (string, object?)[] parameters)
+    {
+        var q = sql[lease.Kind];
+        await using var scope = await database.BeginWriteAsync(cancellationToken);
+        if (await SingleAsync(scope, q, statement, cancellationToken, [.. JobSql.LeaseParameters(lease), .. parameters]) is not { } job)
+        {
+            return false;
+        }
+        await events.AppendAsync(scope, StoryEvent.OfJob(eventType, job), now, cancellationToken);
+        await scope.CommitAsync(cancellationToken);
+        return true;
+    }
 
     /// <summary>Marks the job completed and has its kind publish its results in the same transaction, or does nothing.</summary>
     public async Task<bool> CompleteAsync(JobLease lease, DateTimeOffset now, CancellationToken cancellationToken)
@@ -321,14 +355,17 @@ public sealed class JobStore(Database database, JobKinds kinds)
             await using var lockStory = database.Command(scope, q.LockStoryOfJob, ("story_id", lease.StoryId));
             await lockStory.ExecuteScalarAsync(cancellationToken);
         }
-        await using (var complete = database.Command(scope, q.Complete, [.. JobSql.LeaseParameters(lease), ("now", now)]))
+        if (await SingleAsync(scope, q, q.Complete, cancellationToken, [.. JobSql.LeaseParameters(lease), ("now", now)]) is not { } completed)
         {
-            if (await complete.ExecuteNonQueryAsync(cancellationToken) != 1)
-            {
-                return false;
-            }
+            return false;
         }
         await kind.PublishAsync(new JobScope(database, scope), lease, cancellationToken);
+        List<StoryEvent> changes = [StoryEvent.OfJob(StoryEventTypes.Completed, completed)];
+        if (kind.Changes is { } what)
+        {
+            changes.Add(StoryEvent.Changed(completed.StoryId, completed.UserId, what, completed));
+        }
+        await events.AppendAsync(scope, changes, now, cancellationToken);
         await scope.CommitAsync(cancellationToken);
         return true;
     }

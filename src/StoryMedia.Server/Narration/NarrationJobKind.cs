@@ -26,6 +26,8 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
 
     public string Activity => "Narration";
 
+    public string Changes => "narration";
+
     public StoryLock StartLock => StoryLock.Shared;
 
     public IReadOnlyList<JobBlock> Blocks { get; } =

@@ -25,6 +25,8 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
 
     public string Activity => "Video generation";
 
+    public string Changes => "video";
+
     public StoryLock StartLock => StoryLock.Exclusive;
 
     // Publishing writes stories.video_key.

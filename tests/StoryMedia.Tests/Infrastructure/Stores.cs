@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Events;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Narration;
@@ -22,7 +23,8 @@ public sealed class Stores : IAsyncDisposable
     public Stores(Database database)
     {
         Database = database;
-        Jobs = new(database, Kinds);
+        Events = new(database);
+        Jobs = new(database, Kinds, Events);
         Stories = new(database, Jobs);
         Images = new(Jobs);
         Videos = new(Jobs);
@@ -36,6 +38,8 @@ public sealed class Stores : IAsyncDisposable
     public static ImageProvenance Made { get; } = new("builtin", BuiltinRenderer.Model, "768x432", 42, "Scene", null, 5, 1, DateTimeOffset.UtcNow);
 
     public Database Database { get; }
+
+    public StoryEventLog Events { get; }
 
     public JobStore Jobs { get; }
 

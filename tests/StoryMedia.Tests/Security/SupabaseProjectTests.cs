@@ -90,6 +90,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             ($"select id from image_generation_jobs where id = '{job}'", 1),
             ($"select scene_id from image_generation_job_scenes where job_id = '{job}'", 2),
             ($"select scene_id from image_generation_job_plans where job_id = '{job}'", 2),
+            ($"select seq from story_events where story_id = '{story}' and job_id = '{job}' and type = 'started'", 1),
         };
 
         foreach (var (sql, alicesRows) in reads)
@@ -130,6 +131,10 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             // A forged answer would be replayed to the user's next retry with that key.
             $"insert into idempotent_requests (user_id, idempotency_key, fingerprint, claim_id, created_at, status_code) values ('{alice}', 'k', 'f', gen_random_uuid(), now(), 202)",
             $"delete from idempotent_requests where user_id = '{alice}'",
+            // A forged event would reach every tab following the story and every webhook.
+            $"insert into story_events (story_id, seq, user_id, type, data, created_at) values ('{story.Id}', 1000, '{alice}', 'completed', '{{}}', now())",
+            $"update story_events set type = 'failed' where story_id = '{story.Id}'",
+            $"delete from story_events where story_id = '{story.Id}'",
         };
 
         foreach (var write in writes)
@@ -226,6 +231,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
         "schema_migrations" => "version",
         "idempotent_requests" => "user_id",
         "job_turns" => "user_id",
+        "story_events" => "story_id",
         _ when table.EndsWith("_scenes", StringComparison.Ordinal) || table.EndsWith("_plans", StringComparison.Ordinal) || table == "job_trace_parents" => "job_id",
         _ => "id",
     };

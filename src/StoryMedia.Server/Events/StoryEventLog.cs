@@ -1,0 +1,102 @@
+using StoryMedia.Data;
+
+namespace StoryMedia.Events;
+
+/// <summary>
+/// Each story's change log (migration 0012, docs/events.md). Writers append in the transaction of the change they report;
+/// the append takes the story's log lock (<see cref="Database.LockStoryEventsAsync"/>) and holds it to commit, so seq
+/// order is commit order and a reader polling <c>seq &gt; last</c> misses nothing. Appends come last in a transaction
+/// and, for several stories, in story order, so the lock adds no deadlock.
+/// </summary>
+public sealed class StoryEventLog(Database database)
+{
+    private const string Append = """
+        insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
+        values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
+                @user_id, @type, @job_kind, @job_id, @data, @now)
+        returning seq
+        """;
+
+    private const string Since = """
+        select seq, type, job_kind, job_id, data, created_at
+          from story_events
+         where story_id = @story_id and user_id = @user_id and seq > @after
+         order by seq
+         limit @limit
+        """;
+
+    private const string Kept = """
+        select min(seq) as oldest, max(seq) as newest
+          from story_events
+         where story_id = @story_id and user_id = @user_id
+        """;
+
+    // The newest event of each story stays, so a reader can always tell where the story's log stands.
+    private const string Prune = """
+        delete from story_events
+         where created_at < @before
+           and seq < (select max(l.seq) from story_events l where l.story_id = story_events.story_id)
+        """;
+
+    public Database Database => database;
+
+    /// <summary>Appends the events in the caller's transaction; answers their sequence numbers.</summary>
+    public async Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var seqs = new List<long>();
+        Guid? locked = null;
+        foreach (var e in events.OrderBy(e => e.StoryId))
+        {
+            if (locked != e.StoryId)
+            {
+                await database.LockStoryEventsAsync(scope, e.StoryId, cancellationToken);
+                locked = e.StoryId;
+            }
+            await using var command = database.Command(scope, Append,
+                ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
+                ("data", e.Data), ("now", now));
+            seqs.Add(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return seqs;
+    }
+
+    public Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
+        AppendAsync(scope, [e], now, cancellationToken);
+
+    /// <summary>The user's story's events after <paramref name="afterSeq"/>, oldest first, read as the user.</summary>
+    public async Task<IReadOnlyList<LoggedStoryEvent>> ReadAsync(Guid storyId, Guid userId, long afterSeq, int limit, CancellationToken cancellationToken)
+    {
+        await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
+        await using var command = database.Command(scope, Since, ("story_id", storyId), ("user_id", userId), ("after", afterSeq), ("limit", limit));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var events = new List<LoggedStoryEvent>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var jobId = reader.GetOrdinal("job_id");
+            var jobKind = reader.GetOrdinal("job_kind");
+            events.Add(new LoggedStoryEvent(
+                reader.GetInt64(reader.GetOrdinal("seq")),
+                reader.GetString(reader.GetOrdinal("type")),
+                reader.IsDBNull(jobKind) ? null : reader.GetString(jobKind),
+                reader.IsDBNull(jobId) ? null : reader.GetGuid(jobId),
+                reader.GetString(reader.GetOrdinal("data")),
+                reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("created_at"))));
+        }
+        return events;
+    }
+
+    /// <summary>The oldest and newest sequence numbers the story's log still holds; (0, 0) for a story with none.</summary>
+    public async Task<(long Oldest, long Newest)> KeptAsync(Guid storyId, Guid userId, CancellationToken cancellationToken)
+    {
+        await using var scope = await database.BeginReadAsUserAsync(userId, cancellationToken);
+        await using var command = database.Command(scope, Kept, ("story_id", storyId), ("user_id", userId));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var (oldest, newest) = (reader.GetOrdinal("oldest"), reader.GetOrdinal("newest"));
+        return reader.IsDBNull(newest) ? (0, 0) : (reader.GetInt64(oldest), reader.GetInt64(newest));
+    }
+
+    /// <summary>Deletes events older than <paramref name="before"/>, keeping each story's newest; answers how many went.</summary>
+    public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        database.ExecuteAsWorkerAsync(Prune, cancellationToken, ("before", before));
+}

@@ -19,18 +19,25 @@ public static class JobPreviews
 {
     public static string UrlOf(JobRoutes routes, Guid jobId, Guid sceneId) => $"{routes.Collection}/{jobId}/previews/{sceneId}";
 
-    /// <summary>The job's previews: null for a kind without them, empty once the job ended.</summary>
+    /// <summary>The job's previews, read as its user: null for a kind without them, empty once the job ended.</summary>
     public static async Task<IReadOnlyList<JobPreview>?> OfAsync(Database database, IJobKind kind, Job job, CancellationToken cancellationToken)
     {
-        if (kind.PreviewsOfJob is null)
+        if (kind.PreviewsOfJob is null || !job.IsProcessing)
         {
-            return null;
+            return kind.PreviewsOfJob is null ? null : [];
         }
-        if (!job.IsProcessing)
+        await using var scope = await database.BeginReadAsUserAsync(job.UserId, cancellationToken);
+        return await InScopeAsync(new JobScope(database, scope), kind, job, cancellationToken);
+    }
+
+    /// <summary>The job's previews, read in the caller's transaction (a worker's, for the change log's events).</summary>
+    public static async Task<IReadOnlyList<JobPreview>?> InScopeAsync(JobScope scope, IJobKind kind, Job job, CancellationToken cancellationToken)
+    {
+        if (kind.PreviewsOfJob is null || !job.IsProcessing)
         {
-            return [];
+            return kind.PreviewsOfJob is null ? null : [];
         }
-        return [.. (await ReadAsync(database, kind, job.Id, job.UserId, cancellationToken)).Select(p => new JobPreview(p.SceneId, UrlOf(kind.Routes, job.Id, p.SceneId)))];
+        return [.. (await ReadAsync(scope, kind, job.Id, job.UserId, cancellationToken)).Select(p => new JobPreview(p.SceneId, UrlOf(kind.Routes, job.Id, p.SceneId)))];
     }
 
     /// <summary><c>GET {collection}/{id}/previews/{scene_id}</c> for every kind with previews.</summary>
@@ -55,7 +62,12 @@ public static class JobPreviews
     private static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> GetAsync(
         IJobKind kind, Guid jobId, Guid sceneId, Guid userId, Database database, MediaStore media, HttpContext http, ILogger<MediaStore> logger, CancellationToken ct)
     {
-        var preview = (await ReadAsync(database, kind, jobId, userId, ct)).FirstOrDefault(p => p.SceneId == sceneId);
+        List<(Guid SceneId, string Key)> previews;
+        await using (var scope = await database.BeginReadAsUserAsync(userId, ct))
+        {
+            previews = await ReadAsync(new JobScope(database, scope), kind, jobId, userId, ct);
+        }
+        var preview = previews.FirstOrDefault(p => p.SceneId == sceneId);
         if (preview.Key is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Preview not found.",
@@ -65,10 +77,7 @@ public static class JobPreviews
         return await MediaApi.ServeAsync(media, preview.Key, "private, no-store", http, logger, ct);
     }
 
-    private static async Task<List<(Guid SceneId, string Key)>> ReadAsync(Database database, IJobKind kind, Guid jobId, Guid userId, CancellationToken ct)
-    {
-        await using var scope = await database.BeginReadAsUserAsync(userId, ct);
-        return await new JobScope(database, scope).ReadAsync(kind.PreviewsOfJob!,
+    private static Task<List<(Guid SceneId, string Key)>> ReadAsync(JobScope scope, IJobKind kind, Guid jobId, Guid userId, CancellationToken ct) =>
+        scope.ReadAsync(kind.PreviewsOfJob!,
             r => (r.GetGuid(r.GetOrdinal("scene_id")), r.GetString(r.GetOrdinal("media_key"))), ct, ("job_id", jobId), ("user_id", userId));
-    }
 }

@@ -108,7 +108,7 @@ export default {
             el('label', { class: 'select-scene' }, pick, el('span', { text: 'Select' })),
             el('button', { type: 'button', class: 'button subtle', 'data-role': 'regenerate-scene', 'aria-label': `Regenerate ${label.toLowerCase()}`,
               onclick: (event) => start({ scene_ids: [scene.id] }, event.currentTarget) }, 'Regenerate')),
-          scene.image_provenance ? provenance(scene.image_provenance, scene, start) : null);
+          ...(scene.image_provenance ? [provenance(scene.image_provenance, scene, start)] : []));
       }
       renderSelection();
     }

@@ -7,5 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 PGGSSENCMODE=disable
+# The S3 store's pipeline runs against s3rver, installed as ./test.sh installs it.
+source .ci/s3rver.sh
 dotnet build StoryMedia.slnx -c Release -nologo -v quiet -clp:NoSummary
 exec dotnet bench/StoryMedia.Bench/bin/Release/net10.0/StoryMedia.Bench.dll "$@"

@@ -33,13 +33,8 @@ if (( ${#missing[@]} )); then
     "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# The S3 store's tests run against s3rver (a Node S3 server that checks signatures), installed once into a cache.
-s3rver_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/s3rver-3.7.1
-if [[ ! -x $s3rver_dir/node_modules/.bin/s3rver ]]; then
-    echo "Installing s3rver 3.7.1 into $s3rver_dir"
-    npm install --prefix "$s3rver_dir" --no-audit --no-fund --loglevel=error s3rver@3.7.1 >/dev/null
-fi
-export STORYMEDIA_S3RVER=$s3rver_dir/node_modules/.bin/s3rver
+# The S3 store's tests run against s3rver, installed once into a cache (bench.sh shares the script).
+source .ci/s3rver.sh
 
 # The host app's tools: the OpenAPI document is linted with Redocly, and a client generated from it type-checks docs/integration.md.
 host_tools_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/host-app-tools-1

@@ -76,6 +76,26 @@ public sealed class BenchClient : IDisposable
         return (response.StatusCode, job);
     }
 
+    /// <summary>A start on behalf of the user whose token is given (the bench's starts come from many users).</summary>
+    public async Task<HttpStatusCode> GenerateAsync(Guid storyId, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/generate_images") { Content = JsonContent.Create(new { story_id = storyId }, options: Json) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        return response.StatusCode;
+    }
+
+    /// <summary>A GET of the story on behalf of the user whose token is given.</summary>
+    public async Task<HttpStatusCode> GetStoryStatusAsync(Guid storyId, string token, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/stories/{storyId}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request, ct);
+        await response.Content.LoadIntoBufferAsync(ct);
+        return response.StatusCode;
+    }
+
     public async Task<HttpStatusCode> GetStoryStatusAsync(Guid storyId, CancellationToken ct)
     {
         using var response = await http.GetAsync($"/api/stories/{storyId}", ct);
@@ -85,6 +105,41 @@ public sealed class BenchClient : IDisposable
 
     public async Task<JobView> GetJobAsync(Guid jobId, CancellationToken ct) =>
         (await http.GetFromJsonAsync<JobView>($"/api/image_jobs/{jobId}", Json, ct))!;
+
+    /// <summary>Starts a job of the kind whose routes are <paramref name="routes"/>; a refusal is a failed bench.</summary>
+    public async Task<JobView> StartAsync(JobRoutes routes, Guid storyId, CancellationToken ct)
+    {
+        using var response = await http.PostAsJsonAsync(routes.Generate, new { story_id = storyId }, Json, ct);
+        await EnsureAsync(response, HttpStatusCode.Accepted, ct);
+        return (await response.Content.ReadFromJsonAsync<JobView>(Json, ct))!;
+    }
+
+    public async Task<JobView> GetJobAsync(JobRoutes routes, Guid jobId, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<JobView>($"{routes.Collection}/{jobId}", Json, ct))!;
+
+    /// <summary>Polls the job until it completes; any other end, or <paramref name="timeout"/>, fails the bench.</summary>
+    public async Task<JobView> CompletedAsync(JobRoutes routes, Guid jobId, TimeSpan poll, TimeSpan timeout, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var job = await GetJobAsync(routes, jobId, ct);
+            if (job.Status == JobStatus.Completed)
+            {
+                return job;
+            }
+            if (job.Status != JobStatus.Processing || clock.Elapsed > timeout)
+            {
+                throw new BenchFailedException($"A {job.Kind} job ended {job.Status} after {clock.Elapsed.TotalSeconds:0.0} s: {job.Error}");
+            }
+            await Task.Delay(poll, ct);
+        }
+    }
+
+    public async Task<StoryView> GetStoryAsync(Guid storyId, CancellationToken ct) =>
+        (await http.GetFromJsonAsync<StoryView>($"/api/stories/{storyId}", Json, ct))!;
+
+    public Task<byte[]> GetBytesAsync(string url, CancellationToken ct) => http.GetByteArrayAsync(url, ct);
 
     /// <summary>Opens the pool's connections (and JIT-compiles both sides) before anything is measured.</summary>
     public Task WarmUpAsync(Guid storyId, int parallel, CancellationToken ct) =>

@@ -21,13 +21,50 @@ public sealed record BenchSizes(
 {
     public static readonly BenchSizes Full = new(
         "full", ContentionRequests: 500, ContentionRounds: 5, ThroughputSeconds: 8, StoreWorkers: 8, HttpWorkers: 16,
-        PostgresStories: 60_000, SqliteStories: 60_000, PgbenchGuardStories: 300_000, PipelineScenes: 60, PipelineRuns: 5,
+        PostgresStories: 60_000, SqliteStories: 60_000, PgbenchGuardStories: 300_000, PipelineScenes: 40, PipelineRuns: 9,
         LeaseDuration: TimeSpan.FromSeconds(3), HeartbeatInterval: TimeSpan.FromSeconds(0.5), StaleAfter: TimeSpan.FromSeconds(3),
         RecoveryScenes: 12, RecoveryDelayPerImage: TimeSpan.FromSeconds(0.3));
 
     public static readonly BenchSizes Smoke = new(
         "smoke", ContentionRequests: 20, ContentionRounds: 1, ThroughputSeconds: 1, StoreWorkers: 2, HttpWorkers: 2,
-        PostgresStories: 3_000, SqliteStories: 3_000, PgbenchGuardStories: 50_000, PipelineScenes: 3, PipelineRuns: 1,
+        PostgresStories: 3_000, SqliteStories: 3_000, PgbenchGuardStories: 50_000, PipelineScenes: 3, PipelineRuns: 2,
         LeaseDuration: TimeSpan.FromSeconds(1.5), HeartbeatInterval: TimeSpan.FromSeconds(0.25), StaleAfter: TimeSpan.FromSeconds(1),
-        RecoveryScenes: 4, RecoveryDelayPerImage: TimeSpan.FromSeconds(0.2));
+        RecoveryScenes: 4, RecoveryDelayPerImage: TimeSpan.FromSeconds(0.2))
+    {
+        VideoScenes = 2,
+        VideoLongScenes = 3,
+        VideoRuns = 1,
+        VideoSecondsPerScene = 1,
+        FairScenes = 3,
+        FairRounds = 1,
+        ClaimUsers = 10,
+        ClaimJobsPerUser = 5,
+        Claims = 10,
+        ClaimRounds = 1,
+    };
+
+    /// <summary>Scenes of the story whose video is measured against plain stills, and its runs each side.</summary>
+    public int VideoScenes { get; init; } = 12;
+
+    /// <summary>Scenes of the long story whose cost per frame is set beside the short one's (one run).</summary>
+    public int VideoLongScenes { get; init; } = 60;
+
+    public int VideoRuns { get; init; } = 2;
+
+    /// <summary>How long each scene is shown: the service's default in the full run, shorter in the smoke.</summary>
+    public double VideoSecondsPerScene { get; init; } = new Videos.VideoOptions().SecondsPerScene;
+
+    /// <summary>Scenes of each of user A's four jobs in the fairness scenario, and how many times it is played.</summary>
+    public int FairScenes { get; init; } = 30;
+
+    public int FairRounds { get; init; } = 3;
+
+    /// <summary>The claim's cost: a queue of users × jobs waiting, claims per batch, batches each side.</summary>
+    public int ClaimUsers { get; init; } = 200;
+
+    public int ClaimJobsPerUser { get; init; } = 10;
+
+    public int Claims { get; init; } = 100;
+
+    public int ClaimRounds { get; init; } = 3;
 }

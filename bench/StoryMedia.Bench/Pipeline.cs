@@ -1,49 +1,67 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using StoryMedia.Images;
-using StoryMedia.Jobs;
 using StoryMedia.Stories;
 
 namespace StoryMedia.Bench;
 
 /// <summary>
-/// Scenario 3: a whole image job through HTTP, guard, store, worker, media files and heartbeats, beside the same
-/// scenes rendered by <see cref="BuiltinRenderer"/> in a plain loop. Runs interleave so both see the same machine.
+/// Scenario 3: a whole image job through HTTP, guard, store, worker, media store and heartbeats, beside the same
+/// scenes rendered by <see cref="BuiltinRenderer"/> in a plain loop (and, for a store that is a server, each image
+/// written to it with a plain request). Runs interleave so both sides see the same machine, and the figure is the
+/// median of the per-run differences, with their spread.
 /// </summary>
 public static class Pipeline
 {
-    public sealed record Result(int Scenes, IReadOnlyList<double> JobSeconds, IReadOnlyList<double> ServerSeconds, IReadOnlyList<double> LoopSeconds)
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>One interleaved pair, in seconds: the job end to end and as the server timed it; the loop's rendering and its writes.</summary>
+    public sealed record Run(double Job, double Server, double Render, double Write);
+
+    public sealed record Result(int Scenes, IReadOnlyList<Run> Runs)
     {
-        public double Overhead => (Latencies.Median(JobSeconds) / Latencies.Median(LoopSeconds)) - 1;
+        /// <summary>What the job adds per scene to the plain loop (rendering, and writing where the loop writes), in ms.</summary>
+        public Spread OverheadMs => Spread.Of(Runs.Select(r => (r.Job - r.Render - r.Write) / Scenes * 1000));
+
+        /// <summary>The same as a share of the plain loop's time.</summary>
+        public Spread OverheadShare => Spread.Of(Runs.Select(r => (r.Job / (r.Render + r.Write)) - 1));
+
+        /// <summary>What the job adds per scene to rendering alone, in ms: the whole cost of storing and tracking a scene.</summary>
+        public Spread AboveRenderMs => Spread.Of(Runs.Select(r => (r.Job - r.Render) / Scenes * 1000));
+
+        /// <summary>The server's own created → completed span against the end-to-end time: the start request's share, in ms.</summary>
+        public Spread StartRequestMs => Spread.Of(Runs.Select(r => (r.Job - r.Server) * 1000));
+
+        public Spread RenderMsPerScene => Spread.Of(Runs.Select(r => r.Render / Scenes * 1000));
+
+        public Spread WriteMsPerScene => Spread.Of(Runs.Select(r => r.Write / Scenes * 1000));
+
+        public Spread JobSeconds => Spread.Of(Runs.Select(r => r.Job));
     }
 
-    public static async Task<Result> RunAsync(BenchClient client, int scenes, int runs, CancellationToken ct)
+    /// <param name="write">The loop's write of each image, beside the job's; null for a store on the local disk, whose write the job alone pays.</param>
+    public static async Task<Result> RunAsync(BenchClient client, int scenes, int runs, Func<ReadOnlyMemory<byte>, CancellationToken, Task>? write, CancellationToken ct)
     {
         var renderer = new BuiltinRenderer(Options.Create(new BuiltinRendererOptions()), TimeProvider.System);
         var warm = await client.CreateStoryAsync(2, ct);
         await RunJobAsync(client, warm.Id, ct);
-        await RenderAsync(renderer, warm, ct);
+        await RenderAsync(renderer, warm, write, ct);
 
         var story = await client.CreateStoryAsync(scenes, ct);
-        var job = new List<double>();
-        var server = new List<double>();
-        var loop = new List<double>();
+        var results = new List<Run>();
         for (var run = 0; run < runs; run++)
         {
             // Alternate which goes first, so that neither always follows the other's leftovers.
-            if (run % 2 == 0)
+            var loopFirst = run % 2 == 0;
+            var loop = loopFirst ? await RenderAsync(renderer, story, write, ct) : default;
+            var (job, server) = await RunJobAsync(client, story.Id, ct);
+            if (!loopFirst)
             {
-                loop.Add(await RenderAsync(renderer, story, ct));
+                loop = await RenderAsync(renderer, story, write, ct);
             }
-            var (endToEnd, serverSide) = await RunJobAsync(client, story.Id, ct);
-            job.Add(endToEnd);
-            server.Add(serverSide);
-            if (run % 2 == 1)
-            {
-                loop.Add(await RenderAsync(renderer, story, ct));
-            }
+            results.Add(new Run(job, server, loop.Render, loop.Write));
         }
-        return new Result(scenes, job, server, loop);
+        return new Result(scenes, results);
     }
 
     /// <summary>
@@ -54,41 +72,38 @@ public static class Pipeline
     private static async Task<(double EndToEnd, double ServerSide)> RunJobAsync(BenchClient client, Guid storyId, CancellationToken ct)
     {
         var sent = DateTimeOffset.UtcNow;
-        var clock = Stopwatch.StartNew();
         var (status, started) = await client.GenerateAsync(storyId, ct);
         if (started is null)
         {
             throw new BenchFailedException($"The pipeline's start answered {(int)status}.");
         }
-        while (true)
-        {
-            await Task.Delay(250, ct);
-            var job = await client.GetJobAsync(started.Id, ct);
-            if (job.Status == JobStatus.Completed)
-            {
-                return ((job.CompletedAt!.Value - sent).TotalSeconds, (job.CompletedAt!.Value - job.CreatedAt).TotalSeconds);
-            }
-            if (job.Status != JobStatus.Processing || clock.Elapsed > TimeSpan.FromMinutes(3))
-            {
-                throw new BenchFailedException($"The pipeline's job ended {job.Status}: {job.Error}");
-            }
-        }
+        var job = await client.CompletedAsync(ImageJobKind.Paths, started.Id, Poll, TimeSpan.FromMinutes(3), ct);
+        return ((job.CompletedAt!.Value - sent).TotalSeconds, (job.CompletedAt!.Value - job.CreatedAt).TotalSeconds);
     }
 
-    /// <summary>The same requests the image executor makes, rendered in a plain loop; seconds for the whole story.</summary>
-    private static async Task<double> RenderAsync(BuiltinRenderer renderer, StoryView story, CancellationToken ct)
+    /// <summary>The same requests the image executor makes, rendered (and written) in a plain loop; seconds for the whole story.</summary>
+    private static async Task<(double Render, double Write)> RenderAsync(BuiltinRenderer renderer, StoryView story, Func<ReadOnlyMemory<byte>, CancellationToken, Task>? write, CancellationToken ct)
     {
-        var clock = Stopwatch.StartNew();
+        var rendering = new Stopwatch();
+        var writing = new Stopwatch();
         foreach (var scene in story.Scenes)
         {
+            rendering.Start();
             var request = new ImageRequest(scene.Id, scene.Position, story.Scenes.Count, scene.Text, story.Style, null,
                 ScenePrompts.Compose(story.Style, null, scene.Text), ImageJobKind.NewSeed());
             var image = await renderer.GenerateAsync(request, ct);
+            rendering.Stop();
             if (image.Bytes.Length == 0)
             {
                 throw new BenchFailedException("The renderer made an empty image.");
             }
+            if (write is not null)
+            {
+                writing.Start();
+                await write(image.Bytes, ct);
+                writing.Stop();
+            }
         }
-        return clock.Elapsed.TotalSeconds;
+        return (rendering.Elapsed.TotalSeconds, writing.Elapsed.TotalSeconds);
     }
 }

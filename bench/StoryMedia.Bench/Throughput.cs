@@ -5,8 +5,12 @@ using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using StoryMedia.Data;
+using StoryMedia.Events;
+using StoryMedia.Http;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
+using StoryMedia.Narration;
+using StoryMedia.Videos;
 
 namespace StoryMedia.Bench;
 
@@ -18,142 +22,206 @@ public static partial class Throughput
         public double PerSecond => Count / Elapsed.TotalSeconds;
     }
 
-    /// <summary>Stories owned by <paramref name="user"/>, made in bulk straight in the database: only their ids matter here.</summary>
-    public static async Task<Guid[]> CreateStoriesAsync(Database database, Guid user, int count, CancellationToken ct)
+    /// <summary>A story and the user who owns it.</summary>
+    public sealed record Owned(Guid Story, Guid User);
+
+    /// <summary>
+    /// The bounds a service has by default (<c>Jobs:MaxWaitingPerUser</c>, <c>RateLimits:StartsPerWindow</c>): the bench's
+    /// starts come from many users, one story each, as a service's do, so no bound is raised out of the way.
+    /// </summary>
+    public static readonly UserBounds DefaultBounds = new(new JobOptions().MaxWaitingPerUser, new RateLimitOptions().StartsPerWindow, new RateLimitOptions().Window);
+
+    /// <summary>Stories with no scenes, each owned by a user of its own, made in bulk straight in the database.</summary>
+    public static async Task<Owned[]> CreateStoriesAsync(Database database, int count, CancellationToken ct)
     {
-        var ids = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()).ToArray();
+        var owned = Enumerable.Range(0, count).Select(_ => new Owned(Guid.NewGuid(), Guid.NewGuid())).ToArray();
         if (database is PostgresDatabase postgres)
         {
             await using var insert = postgres.DataSource.CreateCommand(
-                "insert into stories (id, user_id, title, style, created_at) select id, @user, 'bench', '', now() from unnest(@ids) as id");
-            insert.Parameters.AddWithValue("user", user);
-            insert.Parameters.AddWithValue("ids", ids);
+                "insert into stories (id, user_id, title, style, created_at) select id, owner, 'bench', '', now() from unnest(@ids, @owners) as s(id, owner)");
+            insert.Parameters.AddWithValue("ids", owned.Select(o => o.Story).ToArray());
+            insert.Parameters.AddWithValue("owners", owned.Select(o => o.User).ToArray());
             await insert.ExecuteNonQueryAsync(ct);
-            return ids;
+            return owned;
         }
         await using var scope = await database.BeginWriteAsync(ct);
         await using var command = database.Command(scope.Connection,
             "insert into stories (id, user_id, title, style, created_at) values (@id, @user, 'bench', '', @now)", scope.Transaction,
-            ("id", Guid.Empty), ("user", user), ("now", DateTimeOffset.UtcNow));
-        foreach (var id in ids)
+            ("id", Guid.Empty), ("user", Guid.Empty), ("now", DateTimeOffset.UtcNow));
+        foreach (var (story, user) in owned)
         {
-            command.Parameters[0].Value = id.ToString("D");
+            command.Parameters[0].Value = story.ToString("D");
+            command.Parameters[1].Value = user.ToString("D");
             await command.ExecuteNonQueryAsync(ct);
         }
         await scope.CommitAsync(ct);
-        return ids;
+        return owned;
     }
 
-    /// <summary>
-    /// <see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops, as one user with
-    /// the per-user bounds raised out of reach (as <c>TestSettings.NoRateLimits</c> raises them for the bench's servers).
-    /// </summary>
-    public static Task<Rate> StoreAsync(JobStore store, Guid user, Guid[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
+    /// <summary><see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops, each start by the story's owner.</summary>
+    public static Task<Rate> StoreAsync(JobStore store, Owned[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
         LoopAsync(stories, workers, duration, async story =>
         {
             var now = DateTimeOffset.UtcNow;
-            var outcome = await store.StartAsync(ImageJobKind.Kind, new NewJob(story, user, null, null), Unbounded, now, now - TimeSpan.FromMinutes(5), "stale", ct);
+            var outcome = await store.StartAsync(ImageJobKind.Kind, new NewJob(story.Story, story.User, null, null), DefaultBounds, now, now - TimeSpan.FromMinutes(5), "stale", ct);
             if (outcome is not StartOutcome.Started)
             {
                 throw new BenchFailedException($"A start on a fresh story gave {outcome}.");
             }
         });
 
-    private static readonly UserBounds Unbounded = new(int.MaxValue, int.MaxValue, TimeSpan.FromMinutes(1));
-
-    /// <summary><c>POST /api/generate_images</c> from <paramref name="workers"/> concurrent loops spread over the clients.</summary>
-    public static Task<Rate> HttpAsync(IReadOnlyList<BenchClient> clients, Guid[] stories, int workers, TimeSpan duration, CancellationToken ct)
+    /// <summary>
+    /// <c>POST /api/generate_images</c> from <paramref name="workers"/> concurrent loops spread over the clients, each with
+    /// the story owner's token; or, for the baseline, <c>GET /api/stories/{id}</c> of the same stories the same way.
+    /// </summary>
+    public static Task<Rate> HttpAsync(IReadOnlyList<BenchClient> clients, Owned[] stories, int workers, TimeSpan duration, bool startJobs, CancellationToken ct)
     {
+        var tokens = stories.ToDictionary(s => s.Story, s => BenchClient.TokenFor(s.User));
         var next = 0;
         return LoopAsync(stories, workers, duration, async story =>
         {
             var client = clients[Interlocked.Increment(ref next) % clients.Count];
-            var (status, _) = await client.GenerateAsync(story, ct);
-            if (status != HttpStatusCode.Accepted)
+            var token = tokens[story.Story];
+            var (status, expected) = startJobs
+                ? (await client.GenerateAsync(story.Story, token, ct), HttpStatusCode.Accepted)
+                : (await client.GetStoryStatusAsync(story.Story, token, ct), HttpStatusCode.OK);
+            if (status != expected)
             {
-                throw new BenchFailedException($"A start on a fresh story answered {(int)status}.");
+                throw new BenchFailedException($"{(startJobs ? "A start on a fresh story" : "A GET of a story")} answered {(int)status}.");
             }
         });
     }
 
-    /// <summary>The floor for SQLite: single-row autocommit inserts in a plain loop on one open connection.</summary>
-    public static async Task<Rate> SqliteInsertsAsync(string connectionString, TimeSpan duration, CancellationToken ct)
+    /// <summary>
+    /// The floor for SQLite: the statements of a start (as the store sends them) in a plain loop on one open connection,
+    /// same file and pragmas, no pool, no gate, no .NET objects beyond the commands. Each story is its own user's.
+    /// </summary>
+    public static async Task<Rate> SqliteGuardLoopAsync(string connectionString, Owned[] stories, TimeSpan duration, CancellationToken ct)
     {
+        var q = new JobSql(new ImageJobKind(), "", "");
+        var fair = new FairShareSql([new ImageJobKind(), new VideoJobKind(), new NarrationJobKind()]);
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(ct);
         await using (var setup = connection.CreateCommand())
         {
-            setup.CommandText = """
-                pragma busy_timeout = 5000; pragma journal_mode = wal; pragma synchronous = normal;
-                create table if not exists bench_insert (id text primary key, story_id text not null, status text not null default 'processing', created_at text not null);
-                """;
+            setup.CommandText = "pragma busy_timeout = 5000; pragma foreign_keys = on; pragma synchronous = normal; pragma journal_mode = wal;";
             await setup.ExecuteNonQueryAsync(ct);
         }
-        await using var insert = connection.CreateCommand();
-        insert.CommandText = "insert into bench_insert (id, story_id, created_at) values ($id, $story, $now)";
-        var id = insert.Parameters.Add("$id", SqliteType.Text);
-        var story = insert.Parameters.Add("$story", SqliteType.Text);
-        var now = insert.Parameters.Add("$now", SqliteType.Text);
+        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, fair.UserBounds, q.Insert, ImageJobSql.ScenesWithSeeds, StoryEventLog.Append, "commit"];
+        var commands = statements.Select(sql =>
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return command;
+        }).ToList();
         var clock = Stopwatch.StartNew();
         long count = 0;
-        while (clock.Elapsed < duration)
+        var index = 0;
+        while (clock.Elapsed < duration && index < stories.Length)
         {
-            id.Value = Guid.NewGuid().ToString("D");
-            story.Value = Guid.NewGuid().ToString("D");
-            now.Value = SqliteDatabase.Format(DateTimeOffset.UtcNow);
-            await insert.ExecuteNonQueryAsync(ct);
+            var (story, user) = stories[index++];
+            var now = DateTimeOffset.UtcNow;
+            var values = new Dictionary<string, object?>
+            {
+                ["story_id"] = story.ToString("D"),
+                ["user_id"] = user.ToString("D"),
+                ["id"] = Guid.CreateVersion7(now).ToString("D"),
+                ["now"] = SqliteDatabase.Format(now),
+                ["stale_before"] = SqliteDatabase.Format(now.AddMinutes(-5)),
+                ["error"] = "stale",
+                ["window_start"] = SqliteDatabase.Format(now - DefaultBounds.Window),
+                ["max_waiting"] = DefaultBounds.MaxWaiting,
+                ["max_started"] = DefaultBounds.StartsPerWindow,
+                ["style"] = null,
+                ["instructions"] = null,
+                ["type"] = "started",
+                ["job_kind"] = "image",
+                ["job_id"] = story.ToString("D"),
+                ["data"] = EventData,
+            };
+            foreach (var command in commands)
+            {
+                command.Parameters.Clear();
+                foreach (var name in Parameter().Matches(command.CommandText).Select(m => m.Groups[1].Value).Distinct())
+                {
+                    command.Parameters.AddWithValue("@" + name, values[name] ?? DBNull.Value);
+                }
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                }
+            }
             count++;
+        }
+        foreach (var command in commands)
+        {
+            await command.DisposeAsync();
         }
         return new Rate(count, clock.Elapsed);
     }
 
-    /// <summary>The floor for PostgreSQL: pgbench, a single-row insert into a table shaped like the job table's key.</summary>
-    public static Task<(double Tps, string Command)> PgbenchInsertAsync(string connectionString, string workDirectory, int seconds, CancellationToken ct) =>
-        PgbenchAsync(connectionString, workDirectory, "insert.sql", InsertTable, "insert into bench_insert (story_id) values (gen_random_uuid());", seconds, ct);
+    // An event's data is the job's JSON, about this long.
+    private const string EventData = """{"id":"0193a0f0-0000-7000-8000-000000000000","kind":"image","story_id":"0193a0f0-0000-7000-8000-000000000000","status":"processing","progress":0,"error":null,"started_at":"2026-12-02T08:00:00.000000+00:00","completed_at":null,"created_at":"2026-12-02T08:00:00.000000+00:00","heartbeat_at":"2026-12-02T08:00:00.000000+00:00","attempts":0,"style":null,"instructions":null,"queue_position":null}""";
+
+    [GeneratedRegex(@"@([a-z_]+)")]
+    private static partial Regex Parameter();
 
     /// <summary>
-    /// The database's own cost of a start: pgbench running the guard's statements (as JobSql has them) in one
-    /// transaction on distinct stories, with no .NET in the way. Each transaction first takes its story's id.
+    /// The database's own cost of a start: pgbench running the statements a start sends (the very SQL of JobSql,
+    /// FairShareSql, the image kind and the change log, as the request and worker roles), one statement per round trip,
+    /// on distinct stories of distinct users, with no .NET in the way. <paramref name="protocol"/>: simple or prepared.
     /// </summary>
-    public static async Task<(double Tps, string Command)> PgbenchGuardAsync(NpgsqlDataSource dataSource, string workDirectory, Guid user, int stories, int seconds, CancellationToken ct)
+    public static async Task<(double Tps, string Command)> PgbenchGuardAsync(NpgsqlDataSource dataSource, string workDirectory, Owned[] stories, string protocol, int seconds, CancellationToken ct)
     {
         await using (var setup = dataSource.CreateCommand("""
-            create table bench_start_stories as select n, gen_random_uuid() as id from generate_series(1, @count) as n;
+            drop table if exists bench_start_stories; drop sequence if exists bench_start_seq;
+            create table bench_start_stories as select row_number() over () as n, id, owner from unnest(@ids, @owners) as s(id, owner);
             create unique index on bench_start_stories (n);
-            insert into stories (id, user_id, title, style, created_at) select id, @user, 'bench', '', now() from bench_start_stories;
             create sequence bench_start_seq;
             """))
         {
-            setup.Parameters.AddWithValue("count", (long)stories);
-            setup.Parameters.AddWithValue("user", user);
+            setup.Parameters.AddWithValue("ids", stories.Select(o => o.Story).ToArray());
+            setup.Parameters.AddWithValue("owners", stories.Select(o => o.User).ToArray());
             await setup.ExecuteNonQueryAsync(ct);
         }
-        var columns = JobColumns;
-        var script = $"""
-            select id as story_id from bench_start_stories where n = (select nextval('bench_start_seq')) \gset
-            select {columns} from image_generation_jobs where story_id = ':story_id' and user_id = '{user}' and status = 'processing' and heartbeat_at >= now() - interval '5 minutes';
-            begin;
-            select 1 from stories where id = ':story_id' and user_id = '{user}' for no key update;
-            update image_generation_jobs set status = 'failed', error = 'stale', completed_at = now() where story_id = ':story_id' and status = 'processing' and heartbeat_at < now() - interval '5 minutes' returning {columns};
-            insert into image_generation_jobs (id, story_id, user_id, status, progress, started_at, created_at, heartbeat_at, attempts, style, instructions) values (gen_random_uuid(), ':story_id', '{user}', 'processing', 0, now(), now(), now(), 0, null, null) on conflict (story_id) where status = 'processing' do nothing returning {columns};
-            commit;
-            """;
-        return await PgbenchAsync(dataSource.ConnectionString, workDirectory, "start.sql", null, script, seconds, ct);
-    }
-
-    /// <summary>What one INSERT costs from .NET: Npgsql in this process, the same loops as the store, the pgbench table.</summary>
-    public static async Task<Rate> NpgsqlInsertsAsync(NpgsqlDataSource dataSource, Guid[] keys, int workers, TimeSpan duration, CancellationToken ct)
-    {
-        await using (var create = dataSource.CreateCommand(InsertTable))
+        var q = new JobSql(new ImageJobKind(), "for no key update", "for share");
+        var fair = new FairShareSql([new ImageJobKind(), new NarrationJobKind(), new VideoJobKind()]);
+        // pgbench writes a variable's text in place in the simple protocol (so it is quoted here) and binds it as a
+        // parameter in the prepared one (where a quoted one would be a literal).
+        string Var(string name) => protocol == "simple" ? $"':{name}'" : $":{name}";
+        var values = new Dictionary<string, string>
         {
-            await create.ExecuteNonQueryAsync(ct);
-        }
-        return await LoopAsync(keys, workers, duration, async key =>
+            ["story_id"] = Var("story_id"),
+            ["user_id"] = Var("owner"),
+            ["id"] = "gen_random_uuid()",
+            ["now"] = "now()",
+            ["stale_before"] = "now() - interval '5 minutes'",
+            ["error"] = "'stale'",
+            ["style"] = "null",
+            ["instructions"] = "null",
+            ["window_start"] = "now() - interval '1 minute'",
+            ["max_waiting"] = $"{DefaultBounds.MaxWaiting}",
+            ["max_started"] = $"{DefaultBounds.StartsPerWindow}",
+            ["space"] = "1",
+            ["key"] = $"hashtext({Var("story_id")})",
+            ["claims"] = $"'{{\"sub\": \"' || {Var("owner")} || '\", \"role\": \"authenticated\"}}'",
+            ["role"] = "'storymedia_api'",
+            ["type"] = "'started'",
+            ["job_kind"] = "'image'",
+            ["job_id"] = "gen_random_uuid()",
+            // The same length as a job's JSON, without the colons pgbench would read as variables.
+            ["data"] = $"'{EventData.Replace(':', '=')}'",
+        };
+        string Line(string sql) => Parameter().Replace(sql, m => values[m.Groups[1].Value]).ReplaceLineEndings(" ") + ";";
+        var lockUser = "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held";
+        var script = string.Join("\n", new[]
         {
-            await using var insert = dataSource.CreateCommand("insert into bench_insert (story_id) values ($1)");
-            insert.Parameters.AddWithValue(key);
-            await insert.ExecuteNonQueryAsync(ct);
+            "select id as story_id, owner from bench_start_stories where n = (select nextval('bench_start_seq')) \\gset",
+            "begin;", Line(PostgresDatabase.SwitchRole), Line(q.RunningLive), "commit;",
+            "begin;", Line(PostgresDatabase.SwitchRole), Line(q.LockStory), Line(lockUser), Line(q.ClearStale), Line(fair.UserBounds),
+            Line(q.Insert), Line(ImageJobSql.ScenesWithSeeds), Line(lockUser), Line(StoryEventLog.Append), "commit;",
         });
+        return await PgbenchAsync(dataSource.ConnectionString, workDirectory, $"start-{protocol}.sql", script, protocol, seconds, ct);
     }
 
     /// <summary>EXPLAIN ANALYZE of the guard's insert on a fresh story, rolled back: where a start's time goes in the database.</summary>
@@ -198,24 +266,15 @@ public static partial class Throughput
     [GeneratedRegex(@"Execution Time: ([0-9.]+) ms")]
     private static partial Regex ExecutionTime();
 
-    private const string InsertTable =
-        "create table if not exists bench_insert (id uuid primary key default gen_random_uuid(), story_id uuid not null, status varchar(20) not null default 'processing', created_at timestamptz not null default now())";
-
     private const string JobColumns =
         "id, story_id, user_id, status, progress, error, started_at, completed_at, created_at, heartbeat_at, attempts, worker_id, lease_expires_at, style, instructions";
 
-    private static async Task<(double Tps, string Command)> PgbenchAsync(string connectionString, string workDirectory, string name, string? setup, string script, int seconds, CancellationToken ct)
+    private static async Task<(double Tps, string Command)> PgbenchAsync(string connectionString, string workDirectory, string name, string script, string protocol, int seconds, CancellationToken ct)
     {
-        if (setup is not null)
-        {
-            await using var dataSource = NpgsqlDataSource.Create(connectionString);
-            await using var create = dataSource.CreateCommand(setup);
-            await create.ExecuteNonQueryAsync(ct);
-        }
         var file = Path.Combine(workDirectory, name);
         await File.WriteAllTextAsync(file, script + "\n", ct);
         var target = new NpgsqlConnectionStringBuilder(connectionString);
-        string[] arguments = ["-n", "-f", file, "-c", "8", "-j", "2", "-T", $"{seconds}",
+        string[] arguments = ["-n", "-M", protocol, "-f", file, "-c", "8", "-j", "2", "-T", $"{seconds}",
             "-h", target.Host!, "-p", $"{target.Port}", "-U", target.Username!, target.Database!];
         var pgbench = Path.Combine(await Machine.PostgresBinDirectoryAsync(ct), "pgbench");
         var start = new ProcessStartInfo(pgbench, arguments) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -229,10 +288,10 @@ public static partial class Throughput
         {
             throw new InvalidOperationException($"pgbench failed ({process.ExitCode}): {output}{errors}");
         }
-        return (double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), $"pgbench -n -f {name} -c 8 -j 2 -T {seconds}");
+        return (double.Parse(tps.Groups[1].Value, CultureInfo.InvariantCulture), $"pgbench -n -M {protocol} -f {name} -c 8 -j 2 -T {seconds}");
     }
 
-    private static async Task<Rate> LoopAsync(Guid[] stories, int workers, TimeSpan duration, Func<Guid, Task> start)
+    private static async Task<Rate> LoopAsync<T>(T[] stories, int workers, TimeSpan duration, Func<T, Task> start)
     {
         // The first starts open the pool's connections and compile the path; they are not timed.
         var warmUp = workers * 10;

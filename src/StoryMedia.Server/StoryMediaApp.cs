@@ -179,7 +179,7 @@ public static class StoryMediaApp
                     configuration["Database:RequestRole"] ?? defaults.Request,
                     configuration["Database:WorkerRole"] ?? defaults.Worker);
                 roles.ThrowIfPublicApiRole();
-                return new PostgresDatabase(NpgsqlDataSource.Create(connectionString), roles);
+                return new PostgresDatabase(NpgsqlDataSource.Create(PreparedStatements.Apply(connectionString, configuration["Database:PrepareStatements"])), roles);
             default:
                 throw new InvalidOperationException($"Database:Provider must be sqlite or postgres, not '{provider}'.");
         }

@@ -29,13 +29,17 @@ public abstract class Database
     /// user's waiting ones) across every instance, until the transaction ends. With <paramref name="wait"/> false it
     /// answers false at once when another transaction holds the user, so a claim moves on to the next user.
     /// </summary>
-    public abstract Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken);
+    public async Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken) =>
+        (await BatchAsync(scope, [LockUser(userId, wait)], cancellationToken))[0] is [true];
+
+    /// <summary><see cref="LockUserAsync"/> as a statement for a batch: one row, true when the lock is held.</summary>
+    public abstract BatchStatement LockUser(Guid userId, bool wait);
 
     /// <summary>
     /// Serialises the appends to one story's change log until the transaction ends, so its events commit in the order of
-    /// their sequence numbers (<see cref="Events.StoryEventLog"/>).
+    /// their sequence numbers (<see cref="Events.StoryEventLog"/>); a statement for a batch.
     /// </summary>
-    public abstract Task LockStoryEventsAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken);
+    public abstract BatchStatement LockStoryEvents(Guid storyId);
 
     /// <summary>A connection as the service's login, which owns the tables: for migrations and maintenance only.</summary>
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
@@ -72,6 +76,12 @@ public abstract class Database
     public async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var scope = await BeginReadAsync(cancellationToken);
+        return await ReadAsync(scope, sql, row, cancellationToken, parameters);
+    }
+
+    /// <summary>One statement's rows in the caller's transaction, each mapped by <paramref name="row"/>.</summary>
+    public async Task<List<T>> ReadAsync<T>(DatabaseTransaction scope, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
         await using var command = Command(scope, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
@@ -97,16 +107,82 @@ public abstract class Database
         return command;
     }
 
-    public DbCommand Command(DatabaseTransaction scope, string sql, params (string Name, object? Value)[] parameters) =>
-        Command(scope.Connection, sql, scope.Transaction, parameters);
+    public DbCommand Command(DatabaseTransaction scope, string sql, params (string Name, object? Value)[] parameters)
+    {
+        if (scope.Deferred.Count > 0)
+        {
+            throw new InvalidOperationException("This transaction's first statements must go through BatchAsync, which sends its deferred role switch.");
+        }
+        return Command(scope.Connection, sql, scope.Transaction, parameters);
+    }
+
+    /// <summary>
+    /// Runs the statements in order in the transaction and answers each one's rows: one round trip on PostgreSQL (with the
+    /// transaction's deferred role switch in front, <see cref="BeginBatchedWriteAsUserAsync"/>), one statement after the
+    /// other on SQLite. Every statement must return a result set (a select, or <c>returning</c>), even an empty one.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        var results = new List<IReadOnlyList<object>>(statements.Count);
+        foreach (var statement in statements)
+        {
+            await using var command = Command(scope, statement.Sql, statement.Parameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
+        }
+        return results;
+    }
+
+    /// <summary>The statements in one worker transaction of their own: one round trip on PostgreSQL, role switch included.</summary>
+    public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        await using var scope = await BeginWriteAsync(cancellationToken);
+        var results = await BatchAsync(scope, statements, cancellationToken);
+        await scope.CommitAsync(cancellationToken);
+        return results;
+    }
+
+    /// <summary>
+    /// A write transaction as the user whose first statements go through <see cref="BatchAsync"/>: on PostgreSQL the role
+    /// switch is sent with them, saving a round trip. Elsewhere the same as <see cref="BeginWriteAsUserAsync"/>.
+    /// </summary>
+    public virtual Task<DatabaseTransaction> BeginBatchedWriteAsUserAsync(Guid userId, CancellationToken cancellationToken) =>
+        BeginWriteAsUserAsync(userId, cancellationToken);
+
+    /// <summary>One read as the user, in a transaction of its own: one round trip on PostgreSQL, role switch included.</summary>
+    public virtual async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var scope = await BeginReadAsUserAsync(userId, cancellationToken);
+        return await ReadAsync(scope, sql, row, cancellationToken, parameters);
+    }
 
     protected abstract object Bind(object value);
+}
+
+/// <summary>One statement of <see cref="Database.BatchAsync"/> and how each of its rows is read.</summary>
+public sealed record BatchStatement(string Sql, Func<DbDataReader, object> Row, params (string Name, object? Value)[] Parameters)
+{
+    /// <summary>For a statement whose rows say nothing the caller needs (a lock, a role switch).</summary>
+    public static readonly Func<DbDataReader, object> Ignore = _ => true;
+
+    internal static async Task<IReadOnlyList<object>> ReadAllAsync(DbDataReader reader, Func<DbDataReader, object> row, CancellationToken cancellationToken)
+    {
+        var rows = new List<object>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(row(reader));
+        }
+        return rows;
+    }
 }
 
 /// <summary>A connection with an open transaction; disposing without commit rolls back.</summary>
 public sealed class DatabaseTransaction(DbConnection connection, DbTransaction transaction, IDisposable? gate) : IAsyncDisposable
 {
     public DbConnection Connection { get; } = connection;
+
+    /// <summary>Statements the next <see cref="Database.BatchAsync"/> sends first (a deferred role switch).</summary>
+    public List<BatchStatement> Deferred { get; } = [];
 
     public DbTransaction Transaction { get; } = transaction;
 

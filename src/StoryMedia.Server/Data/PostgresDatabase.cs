@@ -14,7 +14,7 @@ namespace StoryMedia.Data;
 public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles? roles = null) : Database
 {
     // Both settings are transaction-local (the third argument), so a pooled connection carries nothing over.
-    private const string SwitchRole =
+    public const string SwitchRole =
         "select set_config('request.jwt.claims', @claims, true), set_config('role', @role, true)";
 
     public override DatabaseProvider Provider => DatabaseProvider.Postgres;
@@ -40,22 +40,14 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
     /// A transaction-level advisory lock on the user: released at commit or rollback, so a pooled connection keeps none.
     /// Two users whose ids fold to the same key only wait for each other.
     /// </summary>
-    public override async Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken)
-    {
-        var sql = wait
-            ? "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held"
-            : "select pg_try_advisory_xact_lock(@space, @key) as locked";
-        await using var command = Command(scope, sql, ("space", UserLockSpace), ("key", Key(userId)));
-        return await command.ExecuteScalarAsync(cancellationToken) is true;
-    }
+    public override BatchStatement LockUser(Guid userId, bool wait) => new(
+        wait ? "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held" : "select pg_try_advisory_xact_lock(@space, @key) as locked",
+        r => r.GetBoolean(0), ("space", UserLockSpace), ("key", Key(userId)));
 
     /// <summary>A transaction-level advisory lock on the story's log; two stories whose ids fold to one key only wait for each other.</summary>
-    public override async Task LockStoryEventsAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken)
-    {
-        await using var command = Command(scope, "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held",
-            ("space", StoryEventLockSpace), ("key", Key(storyId)));
-        await command.ExecuteScalarAsync(cancellationToken);
-    }
+    public override BatchStatement LockStoryEvents(Guid storyId) => new(
+        "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held",
+        BatchStatement.Ignore, ("space", StoryEventLockSpace), ("key", Key(storyId)));
 
     private static int Key(Guid id)
     {
@@ -69,18 +61,111 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         return key;
     }
 
-    protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
+    protected override Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken) =>
+        BeginAsUserAsync(userId, deferRoleSwitch: false, cancellationToken);
+
+    public override Task<DatabaseTransaction> BeginBatchedWriteAsUserAsync(Guid userId, CancellationToken cancellationToken) =>
+        BeginAsUserAsync(userId, deferRoleSwitch: true, cancellationToken);
+
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        BatchStatement[] all = [.. scope.Deferred, .. statements];
+        scope.Deferred.Clear();
+        await using var batch = new NpgsqlBatch((NpgsqlConnection)scope.Connection, (NpgsqlTransaction)scope.Transaction);
+        foreach (var statement in all)
+        {
+            batch.BatchCommands.Add(BatchCommand(statement.Sql, statement.Parameters));
+        }
+        var results = new List<IReadOnlyList<object>>(all.Length);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; i < all.Length; i++)
+        {
+            if (i > 0 && !await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"A batched statement returned no result set: {all[i].Sql}");
+            }
+            results.Add(await BatchStatement.ReadAllAsync(reader, all[i].Row, cancellationToken));
+        }
+        return results.GetRange(all.Length - statements.Count, statements.Count);
+    }
+
+    /// <summary>The role switch and the statements in one implicit transaction: one round trip.</summary>
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(Roles.Worker))
+        {
+            return await base.BatchAsWorkerAsync(statements, cancellationToken);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", "{}"), ("role", Roles.Worker)]));
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(BatchCommand(statement.Sql, statement.Parameters));
+        }
+        var results = new List<IReadOnlyList<object>>(statements.Count);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        foreach (var statement in statements)
+        {
+            if (!await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"A batched statement returned no result set: {statement.Sql}");
+            }
+            results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
+        }
+        return results;
+    }
+
+    /// <summary>The role switch and the read in one implicit transaction: one round trip.</summary>
+    public override async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        if (string.IsNullOrEmpty(Roles.Request))
+        {
+            return await base.ReadAsUserAsync(userId, sql, row, cancellationToken, parameters);
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", Claims(userId)), ("role", Roles.Request)]));
+        batch.BatchCommands.Add(BatchCommand(sql, parameters));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(row(reader));
+        }
+        return rows;
+    }
+
+    private static NpgsqlBatchCommand BatchCommand(string sql, (string Name, object? Value)[] parameters)
+    {
+        var command = new NpgsqlBatchCommand(sql);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
+        }
+        return command;
+    }
+
+    private async Task<DatabaseTransaction> BeginAsUserAsync(Guid? userId, bool deferRoleSwitch, CancellationToken cancellationToken)
     {
         var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         try
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var role = userId is null ? Roles.Worker : Roles.Request;
+            // Workers carry no user: empty claims, so auth.uid() is null in any policy that asks.
+            var claims = userId is { } user ? Claims(user) : "{}";
+            if (deferRoleSwitch && !string.IsNullOrEmpty(role))
+            {
+                var scope = new DatabaseTransaction(connection, transaction, gate: null);
+                scope.Deferred.Add(new BatchStatement(SwitchRole, BatchStatement.Ignore, ("claims", claims), ("role", role)));
+                return scope;
+            }
             if (!string.IsNullOrEmpty(role))
             {
                 await using var command = new NpgsqlCommand(SwitchRole, connection, transaction);
-                // Workers carry no user: empty claims, so auth.uid() is null in any policy that asks.
-                command.Parameters.AddWithValue("claims", userId is { } id ? Claims(id) : "{}");
+                command.Parameters.AddWithValue("claims", claims);
                 command.Parameters.AddWithValue("role", role);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
@@ -105,15 +190,8 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        var switchRole = new NpgsqlBatchCommand(SwitchRole);
-        switchRole.Parameters.AddWithValue("claims", "{}");
-        switchRole.Parameters.AddWithValue("role", Roles.Worker);
-        var statement = new NpgsqlBatchCommand(sql);
-        foreach (var (name, value) in parameters)
-        {
-            statement.Parameters.Add(new NpgsqlParameter(name, value ?? DBNull.Value));
-        }
-        batch.BatchCommands.Add(switchRole);
+        var statement = BatchCommand(sql, parameters);
+        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", "{}"), ("role", Roles.Worker)]));
         batch.BatchCommands.Add(statement);
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return statement.RecordsAffected;

@@ -43,12 +43,12 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
         }
     }
 
-    /// <summary>A write transaction already holds SQLite's one write lock: no other decision runs meanwhile.</summary>
-    public override Task<bool> LockUserAsync(DatabaseTransaction scope, Guid userId, bool wait, CancellationToken cancellationToken) =>
-        Task.FromResult(true);
+    // A write transaction already holds SQLite's one write lock: no other decision runs meanwhile.
+    public override BatchStatement LockUser(Guid userId, bool wait) => Held;
 
-    public override Task LockStoryEventsAsync(DatabaseTransaction scope, Guid storyId, CancellationToken cancellationToken) =>
-        Task.CompletedTask;
+    public override BatchStatement LockStoryEvents(Guid storyId) => Held;
+
+    private static readonly BatchStatement Held = new("select 1 as locked", r => r.GetBoolean(0));
 
     /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
     protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)

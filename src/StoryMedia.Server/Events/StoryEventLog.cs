@@ -4,16 +4,24 @@ namespace StoryMedia.Events;
 
 /// <summary>
 /// Each story's change log (migration 0012, docs/events.md). Writers append in the transaction of the change they report;
-/// the append takes the story's log lock (<see cref="Database.LockStoryEventsAsync"/>) and holds it to commit, so seq
+/// the append takes the story's log lock (<see cref="Database.LockStoryEvents"/>) and holds it to commit, so seq
 /// order is commit order and a reader polling <c>seq &gt; last</c> misses nothing. Appends come last in a transaction
 /// and, for several stories, in story order, so the lock adds no deadlock.
 /// </summary>
 public sealed class StoryEventLog(Database database)
 {
-    private const string Append = """
+    public const string Append = """
         insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
         values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
                 @user_id, @type, @job_kind, @job_id, @data, @now)
+        returning seq
+        """;
+
+    private static string AppendWhere(string condition) => $"""
+        insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
+        select @story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
+               @user_id, @type, @job_kind, @job_id, @data, @now
+         where {condition}
         returning seq
         """;
 
@@ -40,27 +48,40 @@ public sealed class StoryEventLog(Database database)
 
     public Database Database => database;
 
-    /// <summary>Appends the events in the caller's transaction; answers their sequence numbers.</summary>
-    public async Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Appends the events in the caller's transaction, in one batch (one round trip on PostgreSQL).</summary>
+    public async Task AppendAsync(DatabaseTransaction scope, IEnumerable<StoryEvent> events, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var seqs = new List<long>();
+        if (Appends(events, now) is { Count: > 0 } statements)
+        {
+            await database.BatchAsync(scope, statements, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The statements that append the events, for a caller that sends them in a batch of its own: each story's lock, then
+    /// its events. With <paramref name="onlyIf"/> (a condition over <paramref name="onlyIfParameters"/>), an event is
+    /// appended only when the condition holds as the statement runs: after a fenced write earlier in the same batch.
+    /// </summary>
+    public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now, string? onlyIf = null, params (string Name, object? Value)[] onlyIfParameters)
+    {
+        var append = onlyIf is null ? Append : AppendWhere(onlyIf);
+        var statements = new List<BatchStatement>();
         Guid? locked = null;
         foreach (var e in events.OrderBy(e => e.StoryId))
         {
             if (locked != e.StoryId)
             {
-                await database.LockStoryEventsAsync(scope, e.StoryId, cancellationToken);
+                statements.Add(database.LockStoryEvents(e.StoryId));
                 locked = e.StoryId;
             }
-            await using var command = database.Command(scope, Append,
-                ("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
-                ("data", e.Data), ("now", now));
-            seqs.Add(Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture));
+            statements.Add(new BatchStatement(append, r => r.GetInt64(r.GetOrdinal("seq")),
+                [("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
+                 ("data", e.Data), ("now", now), .. onlyIfParameters.Where(p => p.Name != "job_id")]));
         }
-        return seqs;
+        return statements;
     }
 
-    public Task<IReadOnlyList<long>> AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
+    public Task AppendAsync(DatabaseTransaction scope, StoryEvent e, DateTimeOffset now, CancellationToken cancellationToken) =>
         AppendAsync(scope, [e], now, cancellationToken);
 
     /// <summary>The user's story's events after <paramref name="afterSeq"/>, oldest first, read as the user.</summary>

@@ -31,4 +31,10 @@ public interface IImageProvider
 
     /// <summary>Scenes of one job drawn at once: a remote provider allows its concurrency limit, a local renderer goes one by one.</summary>
     int ScenesAtOnce => 1;
+
+    /// <summary>
+    /// Whether each call may be billed and the provider takes no idempotency key: the job then records each call before
+    /// making it, so a call whose answer was lost with its worker is named on the image that replaces it.
+    /// </summary>
+    bool BillsPerCall => false;
 }

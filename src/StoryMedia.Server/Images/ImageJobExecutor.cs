@@ -27,7 +27,7 @@ public sealed class ImageJobExecutor(
         var plan = await outputs.PlanAsync(job.Id, cancellationToken);
         // A job started before plans were kept makes every scene, with seeds that stay the same across its attempts.
         var scenes = plan.Count == 0 ? story.Scenes : [.. story.Scenes.Where(s => plan.ContainsKey(s.Id))];
-        long SeedOf(Scene scene) => plan.TryGetValue(scene.Id, out var seed) ? seed : LegacySeed(job.Id, scene.Id);
+        long SeedOf(Scene scene) => plan.TryGetValue(scene.Id, out var planned) ? planned.Seed : LegacySeed(job.Id, scene.Id);
         var total = scenes.Count;
         var count = scenes.Count(s => done.ContainsKey(s.Id));
         await context.ReportAsync(count, total, cancellationToken);
@@ -39,11 +39,13 @@ public sealed class ImageJobExecutor(
             var request = new ImageRequest(
                 scene.Id, scene.Position, story.Scenes.Count, scene.Text, style, job.Instructions,
                 ScenePrompts.Compose(style, job.Instructions, scene.Text), SeedOf(scene));
+            var billingNote = await BeforeCallAsync(context, plan.GetValueOrDefault(scene.Id), scene.Id, token);
             var sceneStarted = time.GetTimestamp();
             var image = await GenerateAsync(request, token);
             var took = time.GetElapsedTime(sceneStarted);
-            var key = await SaveAsync(image, scene.Position, token);
-            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, ProvenanceOf(request, image, took), token));
+            var key = await StorageFailures.SaveForJobAsync(() => media.SaveAsync(image.Bytes, image.ContentType, token), $"the image of scene {scene.Position}", "images");
+            var made = ProvenanceOf(request, image, took) with { BillingNote = billingNote };
+            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, made, token));
             await reporting.WaitAsync(token);
             try
             {
@@ -55,6 +57,24 @@ public sealed class ImageJobExecutor(
             }
             telemetry.SceneDone(job.Kind, time.GetElapsedTime(sceneStarted));
         });
+    }
+
+    /// <summary>
+    /// Before a paid provider is asked for a planned scene: records that this attempt asks, and answers the note for the
+    /// image when an earlier attempt asked too and stopped before recording the answer (its worker died or lost the job
+    /// mid-call), since that call may have been billed as well.
+    /// </summary>
+    private async Task<string?> BeforeCallAsync(JobContext context, PlannedScene? planned, Guid sceneId, CancellationToken cancellationToken)
+    {
+        if (!provider.BillsPerCall || planned is null)
+        {
+            return null;
+        }
+        context.EnsureStillOurs(await outputs.MarkCalledAsync(context.Lease, sceneId, cancellationToken));
+        return planned.CalledAttempt is { } earlier && earlier < context.Lease.Attempt
+            ? $"Attempt {earlier} of this job asked the provider for this scene and stopped before its answer was recorded; " +
+              "if that request reached the provider it was billed, besides the request that made this image."
+            : null;
     }
 
     /// <summary>What the provider said of the image, with the prompt sent and the time it took.</summary>
@@ -77,21 +97,6 @@ public sealed class ImageJobExecutor(
         catch (ImageProviderException ex)
         {
             throw new JobFailedException($"Scene {request.Position}: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>Stores one image; a storage that refuses the write fails the job with a reason a person can act on.</summary>
-    private async Task<string> SaveAsync(GeneratedImage image, int position, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await media.SaveAsync(image.Bytes, image.ContentType, cancellationToken);
-        }
-        catch (Exception ex) when (StorageFailures.Is(ex))
-        {
-            throw new JobFailedException(
-                $"Could not store the image of scene {position}: the media storage refused the write ({StorageFailures.Describe(ex)}). " +
-                "The story keeps its current images; try again once the storage is writable and has space.", ex);
         }
     }
 }

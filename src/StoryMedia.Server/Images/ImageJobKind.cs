@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using StoryMedia.Data;
 using StoryMedia.Jobs;
 
 namespace StoryMedia.Images;
@@ -66,13 +67,15 @@ public sealed class ImageJobKind : IJobKind
     public async Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
     {
         var chosen = request.SceneIds?.ToHashSet();
-        foreach (var scene in await ScenesAsync(scope, request.StoryId, cancellationToken))
+        var plan = (await ScenesAsync(scope, request.StoryId, cancellationToken))
+            .Where(scene => chosen is null || chosen.Contains(scene.Id))
+            .Select(scene => new BatchStatement(ImageJobSql.PlanScene, BatchStatement.Ignore,
+                ("job_id", job.Id), ("scene_id", scene.Id), ("seed", request.SameSeed && scene.Seed is { } current ? current : NewSeed())))
+            .ToList();
+        // Every scene's row in one round trip on PostgreSQL, however long the story.
+        if (plan.Count > 0)
         {
-            if (chosen is null || chosen.Contains(scene.Id))
-            {
-                var seed = request.SameSeed && scene.Seed is { } current ? current : NewSeed();
-                await scope.ExecuteAsync(ImageJobSql.PlanScene, cancellationToken, ("job_id", job.Id), ("scene_id", scene.Id), ("seed", seed));
-            }
+            await scope.Database.BatchAsync(scope.Transaction, plan, cancellationToken);
         }
     }
 

@@ -9,7 +9,11 @@ public sealed class ImageJobOutputs(JobStore jobs)
         jobs.FencedAsync(lease, ImageJobSql.RecordSceneImage, cancellationToken,
             ("scene_id", sceneId), ("image_key", imageKey), ("provider", made.Provider), ("model", made.Model), ("size", made.Size),
             ("seed", made.Seed), ("prompt", made.Prompt), ("request_id", made.RequestId), ("duration_ms", made.DurationMs),
-            ("provider_attempts", made.Attempts), ("made_at", made.MadeAt));
+            ("provider_attempts", made.Attempts), ("made_at", made.MadeAt), ("billing_note", made.BillingNote));
+
+    /// <summary>Records, before the call, that this attempt asks a paid provider for the scene.</summary>
+    public Task<bool> MarkCalledAsync(JobLease lease, Guid sceneId, CancellationToken cancellationToken) =>
+        jobs.FencedAsync(lease, ImageJobSql.MarkCalled, cancellationToken, ("scene_id", sceneId));
 
     /// <summary>Scene images this job has already made, in earlier attempts too, so a resumed job skips them.</summary>
     public async Task<IReadOnlyDictionary<Guid, string>> SceneImagesAsync(Guid jobId, CancellationToken cancellationToken) =>
@@ -17,9 +21,18 @@ public sealed class ImageJobOutputs(JobStore jobs)
             r => (Scene: r.GetGuid(r.GetOrdinal("scene_id")), Key: r.GetString(r.GetOrdinal("image_key"))), cancellationToken, ("job_id", jobId)))
             .ToDictionary(image => image.Scene, image => image.Key);
 
-    /// <summary>The scenes the job makes with their seeds, as its start planned them; empty for a job started before plans.</summary>
-    public async Task<IReadOnlyDictionary<Guid, long>> PlanAsync(Guid jobId, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The scenes the job makes with their seeds, as its start planned them, and the attempt that last asked a paid
+    /// provider for each; empty for a job started before plans.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, PlannedScene>> PlanAsync(Guid jobId, CancellationToken cancellationToken) =>
         (await jobs.Database.ReadAsWorkerAsync(ImageJobSql.PlanOfJob,
-            r => (Scene: r.GetGuid(r.GetOrdinal("scene_id")), Seed: r.GetInt64(r.GetOrdinal("seed"))), cancellationToken, ("job_id", jobId)))
-            .ToDictionary(plan => plan.Scene, plan => plan.Seed);
+            r => (Scene: r.GetGuid(r.GetOrdinal("scene_id")), Planned: new PlannedScene(
+                r.GetInt64(r.GetOrdinal("seed")),
+                r.IsDBNull(r.GetOrdinal("called_attempt")) ? null : r.GetInt32(r.GetOrdinal("called_attempt")))),
+            cancellationToken, ("job_id", jobId)))
+            .ToDictionary(plan => plan.Scene, plan => plan.Planned);
 }
+
+/// <param name="CalledAttempt">The attempt that last asked a paid provider for the scene, or null.</param>
+public sealed record PlannedScene(long Seed, int? CalledAttempt);

@@ -6,7 +6,7 @@ namespace StoryMedia.Images;
 /// The image kind's own statements: the scenes a job makes and their seeds (its plan, written when it starts), the
 /// images made so far with how each was made, published to the scenes only when it completes.
 /// </summary>
-internal static class ImageJobSql
+public static class ImageJobSql
 {
     /// <summary>The story's scenes with the seed of each one's current image, if its provenance has one; in the start's transaction.</summary>
     public const string ScenesWithSeeds = """
@@ -19,19 +19,26 @@ internal static class ImageJobSql
          order by sc.position
         """;
 
-    public const string PlanScene = "insert into image_generation_job_plans (job_id, scene_id, seed) values (@job_id, @scene_id, @seed)";
+    public const string PlanScene = "insert into image_generation_job_plans (job_id, scene_id, seed) values (@job_id, @scene_id, @seed) returning scene_id";
 
-    public const string PlanOfJob = "select scene_id, seed from image_generation_job_plans where job_id = @job_id";
+    public const string PlanOfJob = "select scene_id, seed, called_attempt from image_generation_job_plans where job_id = @job_id";
+
+    /// <summary>Written before a paid provider is asked for the scene: a later attempt then knows the call may have been billed.</summary>
+    public static readonly string MarkCalled = $"""
+        update image_generation_job_plans
+           set called_attempt = @attempt
+         where job_id = @job_id and scene_id = @scene_id and {JobSql.Held("image_generation_jobs")}
+        """;
 
     public static readonly string RecordSceneImage = $"""
         insert into image_generation_job_scenes
-               (job_id, scene_id, image_key, provider, model, size, seed, prompt, request_id, duration_ms, provider_attempts, made_at)
-        select @job_id, @scene_id, @image_key, @provider, @model, @size, @seed, @prompt, @request_id, @duration_ms, @provider_attempts, @made_at
+               (job_id, scene_id, image_key, provider, model, size, seed, prompt, request_id, duration_ms, provider_attempts, made_at, billing_note)
+        select @job_id, @scene_id, @image_key, @provider, @model, @size, @seed, @prompt, @request_id, @duration_ms, @provider_attempts, @made_at, @billing_note
          where {JobSql.Held("image_generation_jobs")}
         on conflict (job_id, scene_id) do update
            set image_key = excluded.image_key, provider = excluded.provider, model = excluded.model, size = excluded.size,
                seed = excluded.seed, prompt = excluded.prompt, request_id = excluded.request_id, duration_ms = excluded.duration_ms,
-               provider_attempts = excluded.provider_attempts, made_at = excluded.made_at
+               provider_attempts = excluded.provider_attempts, made_at = excluded.made_at, billing_note = excluded.billing_note
         """;
 
     public const string SceneImagesOfJob = "select scene_id, image_key from image_generation_job_scenes where job_id = @job_id";
@@ -46,7 +53,7 @@ internal static class ImageJobSql
     /// <summary>How each scene's current image of the user's story was made, where that was recorded.</summary>
     public const string ProvenanceOfStory = """
         select sc.id as scene_id, js.job_id, js.provider, js.model, js.size, js.seed, js.prompt, js.request_id,
-               js.duration_ms, js.provider_attempts, js.made_at
+               js.duration_ms, js.provider_attempts, js.made_at, js.billing_note
           from scenes sc
           join stories s on s.id = sc.story_id
           join image_generation_job_scenes js on js.scene_id = sc.id and js.image_key = sc.image_key

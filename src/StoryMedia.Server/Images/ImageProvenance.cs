@@ -9,8 +9,11 @@ namespace StoryMedia.Images;
 /// <param name="RequestId">The provider's own id of the request, where it returns one.</param>
 /// <param name="DurationMs">From asking the provider to having the image, retries included.</param>
 /// <param name="Attempts">The provider's HTTP attempts, retries included (1 for the built-in renderer).</param>
+/// <param name="BillingNote">Set when an earlier attempt of the job asked a paid provider for this scene and stopped before
+/// recording the answer: that call may have been billed as well as this one's.</param>
 public sealed record ImageProvenance(
-    string Provider, string? Model, string Size, long? Seed, string Prompt, string? RequestId, int DurationMs, int Attempts, DateTimeOffset MadeAt, Guid? JobId = null);
+    string Provider, string? Model, string Size, long? Seed, string Prompt, string? RequestId, int DurationMs, int Attempts, DateTimeOffset MadeAt,
+    Guid? JobId = null, string? BillingNote = null);
 
 /// <summary>Reads the provenance of a story's current images.</summary>
 public sealed class ImageProvenanceReader(Database database)
@@ -34,7 +37,8 @@ public sealed class ImageProvenanceReader(Database database)
                 reader.GetInt32(reader.GetOrdinal("duration_ms")),
                 reader.GetInt32(reader.GetOrdinal("provider_attempts")),
                 reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("made_at")),
-                reader.GetGuid(reader.GetOrdinal("job_id")));
+                reader.GetGuid(reader.GetOrdinal("job_id")),
+                NullableString(reader, "billing_note"));
         }
         return made;
     }

@@ -25,6 +25,9 @@ public sealed class OpenAIImageProvider(
 
     public int ScenesAtOnce => calls.MaxConcurrency;
 
+    // OpenAI bills each image and its Images API documents no idempotency key.
+    public bool BillsPerCall => true;
+
     public Task<GeneratedImage> GenerateAsync(ImageRequest request, CancellationToken cancellationToken) =>
         calls.RunAsync(token => GenerateOnceAsync(request, token), onCancelled: null, cancellationToken);
 

@@ -65,14 +65,17 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
         """;
 
     /// <summary>
-    /// A start's look at the user's bounds, read as the user once the start holds the user: the user's jobs waiting now,
-    /// and the jobs the user created since @window_start (of every status: a refused start created none) with the oldest.
+    /// A start's look at the user's bounds, read once the start holds the user: the user's jobs waiting now, and the jobs
+    /// the user created since @window_start (of every status: a refused start created none). Each count stops at its
+    /// bound (@max_waiting, @max_started): a start costs the same for a user with a long history as for a new one.
     /// </summary>
     public string UserBounds => $"""
-        select (select count(*) from ({Union(k => $"select id from {k.Table} where status = 'processing' and user_id = @user_id and {IsWaiting}")}) as w) as waiting,
-               (select count(*) from ({StartedSince}) as s) as started,
-               (select min(created_at) from ({StartedSince}) as s) as first_started
+        select (select count(*) from ({Union(k => $"select id from {k.Table} where status = 'processing' and user_id = @user_id and {IsWaiting}")} limit @max_waiting) as w) as waiting,
+               (select count(*) from ({StartedSince} limit @max_started) as s) as started
         """;
+
+    /// <summary>When the oldest of the user's starts in the window was made: read only to tell a refused start when to come back.</summary>
+    public string FirstStartedSince => $"select min(created_at) as first_started from ({StartedSince}) as s";
 
     /// <summary>
     /// An estimate of a waiting job's place in the fair order, read as the workers (it counts every user's jobs): 1 +

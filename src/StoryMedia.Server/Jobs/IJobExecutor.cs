@@ -23,9 +23,13 @@ public sealed class JobContext(Job job, JobLease lease, JobStore store, TimeProv
     /// <summary>Persists the share of work done at once (a fenced heartbeat); throws when the job is no longer ours.</summary>
     public async Task ReportAsync(int done, int total, CancellationToken cancellationToken)
     {
-        Volatile.Write(ref progress, total == 0 ? 100 : Math.Clamp(done * 100 / total, 0, 100));
+        var next = total == 0 ? 100 : Math.Clamp(done * 100 / total, 0, 100);
+        var changed = Interlocked.Exchange(ref progress, next) != next;
         var now = time.GetUtcNow();
-        if (!await store.HeartbeatAsync(lease, Progress, now, now + leaseDuration, cancellationToken))
+        var written = changed
+            ? await store.ReportProgressAsync(job, next, now, now + leaseDuration, cancellationToken)
+            : await store.HeartbeatAsync(job, next, now, now + leaseDuration, cancellationToken);
+        if (!written)
         {
             throw new JobLostException(lease.JobId);
         }

@@ -128,15 +128,6 @@ public sealed class JobScope(Database database, DatabaseTransaction transaction)
     }
 
     /// <summary>Runs a query; answers its rows, each mapped by <paramref name="row"/>.</summary>
-    public async Task<List<T>> ReadAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var command = database.Command(transaction, sql, parameters);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(row(reader));
-        }
-        return rows;
-    }
+    public Task<List<T>> ReadAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        database.ReadAsync(transaction, sql, row, cancellationToken, parameters);
 }

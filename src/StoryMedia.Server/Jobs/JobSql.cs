@@ -128,7 +128,7 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         update {Table}
            set heartbeat_at = @now, lease_expires_at = @lease_until, progress = @progress
          where {Fence}
-        returning {Columns}
+        returning id
         """;
 
     /// <summary>Hands the job back so another worker claims it at once (graceful shutdown).</summary>

@@ -35,51 +35,61 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     /// One transaction: lock the story, clear its stale jobs of this kind and of the kinds that block it, refuse while a
     /// blocking job is processing or the kind's own check says no, then insert unless a job of this kind is processing.
     /// A refused start changes nothing. The user's bounds (<paramref name="bounds"/>) are counted over every kind, under
-    /// the user's lock, so two starts on two instances cannot both take the last place.
+    /// the user's lock, so two starts on two instances cannot both take the last place. On PostgreSQL the role switch,
+    /// both locks, the stale clears, the blockers' jobs and the bounds go in one round trip, the insert in the next.
     /// </summary>
     public async Task<StartOutcome> StartAsync(string kindName, NewJob job, UserBounds bounds, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
         var kind = kinds[kindName];
         var q = sql[kindName];
         // A double click meets a live job: answer it from a read, without queueing for the write lock (SQLite has one
-        // writer) or waiting on the winner's insert. The insert below still decides every race.
-        await using (var read = await database.BeginReadAsUserAsync(job.UserId, cancellationToken))
+        // writer) or the user's lock, or waiting on the winner's insert. The insert below still decides every race.
+        var live = await database.ReadAsUserAsync(job.UserId, q.RunningLive, q.Read, cancellationToken,
+            ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore));
+        if (live.Count > 0)
         {
-            if (await SingleAsync(read, q, q.RunningLive, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore)) is { } live)
-            {
-                return new StartOutcome.AlreadyRunning(live);
-            }
+            return new StartOutcome.AlreadyRunning(live[0]);
         }
         var blockers = kinds.BlockersOf(kindName);
+        var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
+        // A blocked kind reads, under the story's exclusive lock, its own kind's processing job first, then each blocker's.
+        var runningKinds = blockers.Count == 0 ? [] : staleKinds;
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {
-            await using var scope = await database.BeginWriteAsUserAsync(job.UserId, cancellationToken);
-            if (!await ExistsAsync(scope, q.LockStory, cancellationToken, ("story_id", job.StoryId), ("user_id", job.UserId)))
+            await using var scope = await database.BeginBatchedWriteAsUserAsync(job.UserId, cancellationToken);
+            // After the story and before any job row: a claim holding the user locks job rows, never a story. A stuck
+            // job of a blocking kind would block this start too: the same stale rule clears it.
+            List<BatchStatement> decide =
+            [
+                new(q.LockStory, BatchStatement.Ignore, ("story_id", job.StoryId), ("user_id", job.UserId)),
+                database.LockUser(job.UserId, wait: true),
+                .. staleKinds.Select(k => new BatchStatement(k.ClearStale, k.Read,
+                    ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError))),
+                .. runningKinds.Select(k => new BatchStatement(k.Running, k.Read, ("story_id", job.StoryId))),
+                new(fair.UserBounds, ReadBounds, ("user_id", job.UserId), ("now", now), ("window_start", now - bounds.Window),
+                    ("max_waiting", bounds.MaxWaiting), ("max_started", bounds.StartsPerWindow)),
+            ];
+            var results = await database.BatchAsync(scope, decide, cancellationToken);
+            if (results[0].Count == 0)
             {
                 return new StartOutcome.StoryNotFound();
             }
-            // After the story and before any job row: a claim holding the user locks job rows, never a story.
-            await database.LockUserAsync(scope, job.UserId, wait: true, cancellationToken);
-            // A stuck job of a blocking kind would block this start too: the same stale rule clears it.
-            var stale = new List<Job>();
-            foreach (var staleSql in blockers.Select(b => sql[b.Blocker]).Prepend(q))
+            var stale = results.Skip(2).Take(staleKinds.Count).SelectMany(rows => rows.Cast<Job>()).ToList();
+            var running = results.Skip(2 + staleKinds.Count).Take(runningKinds.Count).Select(rows => rows.Cast<Job>().FirstOrDefault()).ToList();
+            if (running.Count > 0 && running[0] is { } own)
             {
-                if (await SingleAsync(scope, staleSql, staleSql.ClearStale, cancellationToken,
-                    ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError)) is { } cleared)
-                {
-                    stale.Add(cleared);
-                }
+                return new StartOutcome.AlreadyRunning(own);
             }
-            if (blockers.Count > 0 && await RefusalAsync(scope, q, blockers, job.StoryId, cancellationToken) is { } refused)
+            if (running.Skip(1).FirstOrDefault(j => j is not null) is { } blocking)
             {
-                return refused;
+                return new StartOutcome.BlockedBy(blocking);
             }
             if (await kind.CheckStartAsync(new JobScope(database, scope), job, cancellationToken) is { } notReady)
             {
                 return notReady;
             }
-            if (await OverBoundAsync(scope, job.UserId, bounds, now, cancellationToken) is { } over)
+            if (await OverBoundAsync(scope, job.UserId, bounds, (Counts)results[^1][0], now, cancellationToken) is { } over)
             {
                 return over;
             }
@@ -91,6 +101,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 await kind.StartedAsync(new JobScope(database, scope), started, job, cancellationToken);
                 if (job.TraceParent is { } traceParent)
                 {
+                    // Not in the events' batch: a request may write its job's trace context but not read it back.
                     await using var trace = database.Command(scope, JobSql.RecordTraceParent, ("job_id", started.Id), ("trace_parent", traceParent));
                     await trace.ExecuteNonQueryAsync(cancellationToken);
                 }
@@ -98,55 +109,40 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 await scope.CommitAsync(cancellationToken);
                 return new StartOutcome.Started(started, stale);
             }
-            if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } running)
+            if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } winner)
             {
                 await events.AppendAsync(scope, stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), now, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
-                return new StartOutcome.AlreadyRunning(running);
+                return new StartOutcome.AlreadyRunning(winner);
             }
         }
         return new StartOutcome.Contended();
     }
 
-    private async Task<StartOutcome?> OverBoundAsync(DatabaseTransaction scope, Guid userId, UserBounds bounds, DateTimeOffset now, CancellationToken cancellationToken)
+    private sealed record Counts(int Waiting, int Started);
+
+    private static Counts ReadBounds(DbDataReader row) => new(
+        Convert.ToInt32(row.GetValue(row.GetOrdinal("waiting")), CultureInfo.InvariantCulture),
+        Convert.ToInt32(row.GetValue(row.GetOrdinal("started")), CultureInfo.InvariantCulture));
+
+    private async Task<StartOutcome?> OverBoundAsync(DatabaseTransaction scope, Guid userId, UserBounds bounds, Counts counts, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var windowStart = now - bounds.Window;
-        await using var command = database.Command(scope, fair.UserBounds, ("user_id", userId), ("now", now), ("window_start", windowStart));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var waiting = Convert.ToInt32(reader.GetValue(reader.GetOrdinal("waiting")), CultureInfo.InvariantCulture);
-        var started = Convert.ToInt32(reader.GetValue(reader.GetOrdinal("started")), CultureInfo.InvariantCulture);
-        if (waiting >= bounds.MaxWaiting)
+        if (counts.Waiting >= bounds.MaxWaiting)
         {
             return new StartOutcome.OverUserBound("Jobs:MaxWaitingPerUser", bounds.MaxWaiting,
-                $"You have {waiting} jobs waiting for a worker, the most one user may have (Jobs:MaxWaitingPerUser = {bounds.MaxWaiting}). " +
+                $"You have {counts.Waiting} jobs waiting for a worker, the most one user may have (Jobs:MaxWaitingPerUser = {bounds.MaxWaiting}). " +
                 "Start this one when one of them is running.", WaitingRetryAfter);
         }
-        if (started >= bounds.StartsPerWindow)
+        if (counts.Started >= bounds.StartsPerWindow)
         {
-            var firstStarted = reader.GetFieldValue<DateTimeOffset>(reader.GetOrdinal("first_started"));
+            var windowStart = now - bounds.Window;
+            await using var first = database.Command(scope, fair.FirstStartedSince, ("user_id", userId), ("window_start", windowStart));
+            await using var oldest = await first.ExecuteReaderAsync(cancellationToken);
+            await oldest.ReadAsync(cancellationToken);
+            var firstStarted = oldest.GetFieldValue<DateTimeOffset>(oldest.GetOrdinal("first_started"));
             return new StartOutcome.OverUserBound("RateLimits:StartsPerWindow", bounds.StartsPerWindow,
-                $"You have started {started} jobs in the last {Durations.Describe(bounds.Window)}, the most one user may " +
+                $"You have started {counts.Started} jobs in the last {Durations.Describe(bounds.Window)}, the most one user may " +
                 $"(RateLimits:StartsPerWindow = {bounds.StartsPerWindow}).", firstStarted + bounds.Window - now);
-        }
-        return null;
-    }
-
-    /// <summary>A start of a blocked kind reads the jobs it waits for under the story's exclusive lock: its own kind's first, then each blocker's.</summary>
-    private async Task<StartOutcome?> RefusalAsync(
-        DatabaseTransaction scope, JobSql q, IReadOnlyList<JobBlock> blockers, Guid storyId, CancellationToken cancellationToken)
-    {
-        if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", storyId)) is { } own)
-        {
-            return new StartOutcome.AlreadyRunning(own);
-        }
-        foreach (var blocker in blockers)
-        {
-            var b = sql[blocker.Blocker];
-            if (await SingleAsync(scope, b, b.Running, cancellationToken, ("story_id", storyId)) is { } blocking)
-            {
-                return new StartOutcome.BlockedBy(blocking);
-            }
         }
         return null;
     }
@@ -316,12 +312,27 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     /// Extends the lease and records the progress. A beat with the progress unchanged is one statement; a change of
     /// progress is logged as a <c>progress</c> event in the same transaction.
     /// </summary>
-    public async Task<bool> HeartbeatAsync(JobLease lease, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public async Task<bool> HeartbeatAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        await FencedAsync(JobLease.Of(claimed), sql[claimed.Kind].HeartbeatSameProgress, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress)) ||
+        await ReportProgressAsync(claimed, progress, now, leaseUntil, cancellationToken);
+
+    /// <summary>
+    /// A heartbeat with new progress and its <c>progress</c> event, one round trip on PostgreSQL: the event is appended only
+    /// if the fenced update matched. Its data is the claimed job as the update leaves it, so nothing is read back.
+    /// </summary>
+    public async Task<bool> ReportProgressAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
-        var q = sql[lease.Kind];
-        (string, object?)[] parameters = [("now", now), ("lease_until", leaseUntil), ("progress", progress)];
-        return await FencedAsync(lease, q.HeartbeatSameProgress, cancellationToken, parameters) ||
-            await FencedAndLoggedAsync(lease, q.Heartbeat, StoryEventTypes.Progress, now, cancellationToken, parameters);
+        var q = sql[claimed.Kind];
+        var fence = JobSql.LeaseParameters(JobLease.Of(claimed));
+        // The database keeps microseconds: the event says what a read of the job would.
+        var beat = now.AddTicks(-(now.Ticks % 10));
+        var after = StoryEvent.OfJob(StoryEventTypes.Progress, claimed with { Progress = progress, HeartbeatAt = beat, LeaseExpiresAt = leaseUntil });
+        List<BatchStatement> statements =
+        [
+            new(q.Heartbeat, BatchStatement.Ignore, [.. fence, ("now", now), ("lease_until", leaseUntil), ("progress", progress)]),
+            .. events.Appends([after], now, JobSql.Held(q.Table), fence),
+        ];
+        return (await database.BatchAsWorkerAsync(statements, cancellationToken))[0].Count == 1;
     }
 
     public Task<bool> ReleaseAsync(JobLease lease, CancellationToken cancellationToken) =>

@@ -179,7 +179,7 @@ public sealed class JobWorker(
                 // After a failed beat, try again sooner: the lease only covers a few missed beats.
                 await Task.Delay(failures == 0 ? interval : Backoff(failures - 1), time, stop);
                 var now = time.GetUtcNow();
-                if (!await store.HeartbeatAsync(context.Lease, context.Progress, now, now + options.Value.LeaseDuration, stop))
+                if (!await store.HeartbeatAsync(context.Job, context.Progress, now, now + options.Value.LeaseDuration, stop))
                 {
                     telemetry.FencedWriteRejected(context.Job.Kind);
                     logger.LogWarning("Heartbeat of job {JobId} matched nothing: it was cleared or taken over; stopping", context.Lease.JobId);

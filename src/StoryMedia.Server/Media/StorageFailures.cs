@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Amazon.Runtime;
+using StoryMedia.Jobs;
 
 namespace StoryMedia.Media;
 
@@ -10,6 +11,24 @@ namespace StoryMedia.Media;
 public static class StorageFailures
 {
     public static bool Is(Exception ex) => ex is IOException or UnauthorizedAccessException;
+
+    /// <summary>
+    /// A job's write to the media store; a refusal fails the job saying what could not be stored (<paramref name="what"/>:
+    /// "the image of scene 3") and that the story keeps its current <paramref name="kept"/>.
+    /// </summary>
+    public static async Task<string> SaveForJobAsync(Func<Task<string>> save, string what, string kept)
+    {
+        try
+        {
+            return await save();
+        }
+        catch (Exception ex) when (Is(ex))
+        {
+            throw new JobFailedException(
+                $"Could not store {what}: the media storage refused the write ({Describe(ex)}). " +
+                $"The story keeps its current {kept}; try again once the storage is writable and has space.", ex);
+        }
+    }
 
     public static string Describe(Exception ex) => (ex is MediaStorageException { InnerException: { } inner } ? inner : ex) switch
     {

@@ -36,7 +36,7 @@ public sealed class NarrationJobExecutor(
             {
                 var sceneStarted = time.GetTimestamp();
                 var (audio, seconds) = await SpeakAsync(new SpeechRequest(scene.SceneId, scene.Position, scene.Text, job.Style), work.FullName, token);
-                var key = await SaveAsync(audio, scene.Position, token);
+                var key = await StorageFailures.SaveForJobAsync(() => media.SaveFileAsync(audio.Path, audio.ContentType, token), $"the narration of scene {scene.Position}", "narration");
                 context.EnsureStillOurs(await outputs.RecordSceneAudioAsync(context.Lease, scene.SceneId, key, seconds, token));
                 await reporting.WaitAsync(token);
                 try
@@ -66,20 +66,6 @@ public sealed class NarrationJobExecutor(
         catch (SpeechProviderException ex)
         {
             throw new JobFailedException($"Scene {request.Position}: {ex.Message}", ex);
-        }
-    }
-
-    private async Task<string> SaveAsync(SpokenAudio audio, int position, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await media.SaveFileAsync(audio.Path, audio.ContentType, cancellationToken);
-        }
-        catch (Exception ex) when (StorageFailures.Is(ex))
-        {
-            throw new JobFailedException(
-                $"Could not store the narration of scene {position}: the media storage refused the write ({StorageFailures.Describe(ex)}). " +
-                "The story keeps its current narration; try again once the storage is writable and has space.", ex);
         }
     }
 }

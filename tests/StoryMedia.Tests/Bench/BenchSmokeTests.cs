@@ -22,8 +22,13 @@ public sealed class BenchSmokeTests
         {
             Assert.Matches($@"\| {backend} \| 1 contention \([12] instances?\) \| winners per round of 20 simultaneous starts on one story \| 1 \|", markdown);
             Assert.Contains($"| {backend} | 2 start throughput | JobStore.StartAsync", markdown, StringComparison.Ordinal);
-            Assert.Contains($"| {backend} | 3 pipeline | 3-scene job", markdown, StringComparison.Ordinal);
+            Assert.Contains($"| {backend} | 3 pipeline | 3-scene image job", markdown, StringComparison.Ordinal);
         }
+        Assert.Contains("| PostgreSQL | 3 pipeline, S3 store | 3-scene image job with media in s3rver", markdown, StringComparison.Ordinal);
+        Assert.Contains("| PostgreSQL | 5 video | 2-scene video", markdown, StringComparison.Ordinal);
+        Assert.Contains("| PostgreSQL | 5 video | 3-scene video", markdown, StringComparison.Ordinal);
+        Assert.Contains("| PostgreSQL | 6 fairness (1 worker) | user B's 2-scene job", markdown, StringComparison.Ordinal);
+        Assert.Contains("| PostgreSQL | 6 fairness (claims) | JobStore.ClaimAsync", markdown, StringComparison.Ordinal);
         Assert.Contains("| PostgreSQL | 4 recovery | kill -9", markdown, StringComparison.Ordinal);
         Assert.Contains("| PostgreSQL | 4 recovery | silent job", markdown, StringComparison.Ordinal);
         // A smoke run leaves the published figures alone.

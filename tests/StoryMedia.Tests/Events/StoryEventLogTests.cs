@@ -32,10 +32,11 @@ public sealed class StoryEventLogTests
         var story = await stores.NewStoryAsync(user);
 
         var job = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0)).Job;
-        var lease = JobLease.Of((await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!);
-        Assert.True(await stores.Jobs.HeartbeatAsync(lease, 0, t0.AddSeconds(1), t0.AddSeconds(31), None));
-        Assert.True(await stores.Jobs.HeartbeatAsync(lease, 50, t0.AddSeconds(2), t0.AddSeconds(32), None));
-        Assert.True(await stores.Jobs.HeartbeatAsync(lease, 50, t0.AddSeconds(3), t0.AddSeconds(33), None));
+        var claimed = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
+        var lease = JobLease.Of(claimed);
+        Assert.True(await stores.Jobs.HeartbeatAsync(claimed, 0, t0.AddSeconds(1), t0.AddSeconds(31), None));
+        Assert.True(await stores.Jobs.HeartbeatAsync(claimed, 50, t0.AddSeconds(2), t0.AddSeconds(32), None));
+        Assert.True(await stores.Jobs.HeartbeatAsync(claimed, 50, t0.AddSeconds(3), t0.AddSeconds(33), None));
         Assert.True(await stores.Jobs.CompleteAsync(lease, t0.AddSeconds(4), None));
 
         var events = await stores.Events.ReadAsync(story.Id, user, 0, 100, None);

@@ -51,6 +51,47 @@ public sealed class OpenAIProviderTests
     }
 
     [Fact]
+    public async Task A_call_whose_answer_was_lost_with_its_worker_is_named_on_the_image_the_next_attempt_makes()
+    {
+        var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var fake = await FakeImageApi.StartAsync(async (call, context) =>
+        {
+            // The first request reaches the provider (and would be billed), but its worker goes away before the answer.
+            if (first.TrySetResult())
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            await OpenAIWire.Image(context);
+        });
+        var backend = await Backend.CreateAsync(Backend.Postgres);
+        var settings = ProviderTests.OpenAI(fake, apiKey);
+        Guid storyId, jobId;
+        await using (var doomed = await ServiceInstance.StartAsync(backend, settings))
+        {
+            using var client = doomed.Client(user);
+            var story = await client.CreateStoryAsync("ink", "The keeper climbs the stairs.");
+            (storyId, jobId) = (story.Id, (await client.StartAsync(story.Id)).Id);
+            await first.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        await using var survivor = await ServiceInstance.StartAsync(backend, settings);
+        using var again = survivor.Client(user);
+
+        var done = await again.WaitUntilFinishedAsync(jobId);
+
+        Assert.Equal(JobStatus.Completed, done.Status);
+        var made = Assert.Single((await again.GetStoryAsync(storyId)).Scenes).ImageProvenance!;
+        Assert.StartsWith("Attempt 1 of this job asked the provider for this scene", made.BillingNote, StringComparison.Ordinal);
+        Assert.Equal(2, fake.CallsTo(OpenAIWire.Generations).Count);
+        // A scene asked for once has no note.
+        using (var fresh = survivor.Client(user))
+        {
+            var other = await fresh.CreateStoryAsync("ink", "A ship rounds the cape.");
+            await fresh.WaitUntilFinishedAsync((await fresh.StartAsync(other.Id)).Id);
+            Assert.Null(Assert.Single((await fresh.GetStoryAsync(other.Id)).Scenes).ImageProvenance!.BillingNote);
+        }
+    }
+
+    [Fact]
     public async Task Scenes_of_a_job_are_drawn_together_and_calls_in_flight_never_exceed_max_concurrency_across_jobs()
     {
         var inFlight = 0;

@@ -155,7 +155,7 @@ public sealed class JobStoreTests
         for (var minute = 1; minute <= 30; minute++)
         {
             var now = t0.AddMinutes(minute);
-            Assert.True(await stores.Jobs.HeartbeatAsync(LeaseOf(job), minute, now, now + Lease, None));
+            Assert.True(await stores.Jobs.HeartbeatAsync(job, minute, now, now + Lease, None));
             Assert.IsType<StartOutcome.AlreadyRunning>(await StartAsync(stores, kind, story.Id, now.AddSeconds(10), staleAfter));
         }
     }
@@ -175,7 +175,7 @@ public sealed class JobStoreTests
         var cleared = Assert.IsType<ClearOutcome.Cleared>(await stores.Jobs.ClearAsync(kind, story.Id, user, "cleared", t0.AddSeconds(1), None));
         Assert.Equal(job.Id, cleared.Job?.Id);
 
-        Assert.False(await stores.Jobs.HeartbeatAsync(lease, 50, t0.AddSeconds(2), t0.AddSeconds(32), None));
+        Assert.False(await stores.Jobs.HeartbeatAsync(job, 50, t0.AddSeconds(2), t0.AddSeconds(32), None));
         Assert.False(await RecordOutputAsync(stores, lease, story.Scenes[1], "b.png"));
         Assert.False(await stores.Jobs.CompleteAsync(lease, t0.AddSeconds(3), None));
         Assert.False(await stores.Jobs.FailAsync(lease, "late", t0.AddSeconds(3), None));
@@ -234,7 +234,7 @@ public sealed class JobStoreTests
         var second = (await stores.Jobs.ClaimAsync("w2", t0 + Lease + TimeSpan.FromSeconds(1), Lease, 3, int.MaxValue, None)).Claimed!;
 
         Assert.Equal((first.Id, 2, "w2"), (second.Id, second.Attempts, second.WorkerId));
-        Assert.False(await stores.Jobs.HeartbeatAsync(LeaseOf(first), 90, t0.AddMinutes(1), t0.AddMinutes(2), None));
+        Assert.False(await stores.Jobs.HeartbeatAsync(first, 90, t0.AddMinutes(1), t0.AddMinutes(2), None));
         Assert.False(await RecordOutputAsync(stores, LeaseOf(first), story.Scenes[1], "zombie.png"));
         Assert.False(await stores.Jobs.CompleteAsync(LeaseOf(first), t0.AddMinutes(1), None));
         Assert.Equal(["first.png"], await RecordedOutputsAsync(stores, first));

@@ -122,6 +122,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             $"update image_generation_job_scenes set seed = 1, prompt = 'forged' where job_id = '{job}'",
             $"insert into image_generation_job_plans (job_id, scene_id, seed) values ('{job}', '{story.Scenes[0].Id}', 1)",
             $"update image_generation_job_plans set seed = 1 where job_id = '{job}'",
+            $"update image_generation_job_plans set called_attempt = 1 where job_id = '{job}'",
             $"delete from image_generation_job_plans where job_id = '{job}'",
             $"delete from image_generation_jobs where id = '{job}'",
             // A user who could move their last turn back would jump the fair order.

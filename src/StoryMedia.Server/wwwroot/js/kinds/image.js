@@ -53,6 +53,8 @@ function provenance(made, scene, start) {
     ['Request id', made.request_id ?? 'none returned'],
     ['Took', `${duration(made.duration_ms)} · ${plural(made.attempts, 'attempt')}`],
     ['Made', when(made.made_at)],
+    // An earlier attempt's call for this scene may have been billed too (docs/providers.md).
+    ...(made.billing_note ? [['Billing', made.billing_note]] : []),
   ];
   const sameSeed = made.seed === null ? null
     : el('button', { type: 'button', class: 'button subtle', 'data-role': 'regenerate-same-seed',

@@ -28,9 +28,9 @@ public sealed record StoryEvent(Guid StoryId, Guid UserId, string Type, string? 
         DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
-    /// <summary>A job's change; its data is the job as the API shows it, with its kind's previews when they were read.</summary>
-    public static StoryEvent OfJob(string type, Job job, IReadOnlyList<JobPreview>? previews = null) =>
-        new(job.StoryId, job.UserId, type, job.Kind, job.Id, JsonSerializer.Serialize(JobView.Of(job) with { Previews = previews }, Json));
+    /// <summary>A job's change; its data is the job as the API shows it.</summary>
+    public static StoryEvent OfJob(string type, Job job) =>
+        new(job.StoryId, job.UserId, type, job.Kind, job.Id, JsonSerializer.Serialize(JobView.Of(job), Json));
 
     /// <summary>The story's own media or scenes changed (<paramref name="what"/>: images, video, narration, scenes).</summary>
     public static StoryEvent Changed(Guid storyId, Guid userId, string what, Job? by = null) =>

@@ -27,17 +27,8 @@ public static class JobPreviews
             return kind.PreviewsOfJob is null ? null : [];
         }
         await using var scope = await database.BeginReadAsUserAsync(job.UserId, cancellationToken);
-        return await InScopeAsync(new JobScope(database, scope), kind, job, cancellationToken);
-    }
-
-    /// <summary>The job's previews, read in the caller's transaction (a worker's, for the change log's events).</summary>
-    public static async Task<IReadOnlyList<JobPreview>?> InScopeAsync(JobScope scope, IJobKind kind, Job job, CancellationToken cancellationToken)
-    {
-        if (kind.PreviewsOfJob is null || !job.IsProcessing)
-        {
-            return kind.PreviewsOfJob is null ? null : [];
-        }
-        return [.. (await ReadAsync(scope, kind, job.Id, job.UserId, cancellationToken)).Select(p => new JobPreview(p.SceneId, UrlOf(kind.Routes, job.Id, p.SceneId)))];
+        return [.. (await ReadAsync(new JobScope(database, scope), kind, job.Id, job.UserId, cancellationToken))
+            .Select(p => new JobPreview(p.SceneId, UrlOf(kind.Routes, job.Id, p.SceneId)))];
     }
 
     /// <summary><c>GET {collection}/{id}/previews/{scene_id}</c> for every kind with previews.</summary>

@@ -263,7 +263,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 await using var turn = database.Command(scope, FairShareSql.RecordTurn, ("user_id", user), ("now", now));
                 await turn.ExecuteNonQueryAsync(cancellationToken);
                 // Its waiting ends: a reader learns that it runs now.
-                await events.AppendAsync(scope, await EventWithPreviewsAsync(scope, StoryEventTypes.Progress, claimed, cancellationToken), now, cancellationToken);
+                await events.AppendAsync(scope, StoryEvent.OfJob(StoryEventTypes.Progress, claimed), now, cancellationToken);
             }
         }
         DateTimeOffset? nextLeaseExpiry = null;
@@ -350,14 +350,10 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         {
             return false;
         }
-        await events.AppendAsync(scope, await EventWithPreviewsAsync(scope, eventType, job, cancellationToken), now, cancellationToken);
+        await events.AppendAsync(scope, StoryEvent.OfJob(eventType, job), now, cancellationToken);
         await scope.CommitAsync(cancellationToken);
         return true;
     }
-
-    /// <summary>A worker's event of the job, with its kind's previews (what it has made so far) read in the same transaction.</summary>
-    private async Task<StoryEvent> EventWithPreviewsAsync(DatabaseTransaction scope, string type, Job job, CancellationToken cancellationToken) =>
-        StoryEvent.OfJob(type, job, await JobPreviews.InScopeAsync(new JobScope(database, scope), kinds[job.Kind], job, cancellationToken));
 
     /// <summary>Marks the job completed and has its kind publish its results in the same transaction, or does nothing.</summary>
     public async Task<bool> CompleteAsync(JobLease lease, DateTimeOffset now, CancellationToken cancellationToken)

@@ -195,6 +195,8 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
       ticker = setInterval(renderClocks, 1000);
       reread = setInterval(() => readAgain(job.id), rereadEvery);
       setState('following');
+      // Heard of through an event: its queue place and previews come from the job's own route.
+      if (job.previews === undefined) readAgain(job.id);
     } else {
       setState('idle');
     }
@@ -213,9 +215,10 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
 
   function onJob(job) {
     if (disposed || job.id !== shown?.id) return;
-    // Events leave a waiting job's place in the fair order out; it keeps the last one read until a worker claims the job.
-    if (job.queue_position == null && job.status === 'processing' && job.attempts === shown.attempts) {
-      job = { ...job, queue_position: shown.queue_position };
+    // Events leave out a waiting job's place in the fair order and a running job's previews: it keeps the last read.
+    if (job.status === 'processing') {
+      if (job.queue_position == null && job.attempts === shown.attempts) job = { ...job, queue_position: shown.queue_position };
+      if (job.previews === undefined && shown.previews !== undefined) job = { ...job, previews: shown.previews };
     }
     shown = job;
     if (job.status === 'processing') {
@@ -235,7 +238,11 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
   // An event of one of this kind's jobs for the story, from the story's stream.
   function receive(type, job) {
     if (disposed) return;
-    if (job.id === shown?.id) onJob(job);
+    if (job.id === shown?.id) {
+      onJob(job);
+      // Events leave a kind's previews out: a new scene done is read from the job.
+      if (type === 'progress' && Array.isArray(shown.previews)) readAgain(job.id);
+    }
     // A job this page did not start, or the first word of one it did (its start's answer may come later).
     else if (job.status === 'processing' && (state === 'idle' || state === 'following')) follow(job, `${kind.activity} is in progress.`);
     if (type !== 'progress') refreshHistory();

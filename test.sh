@@ -36,12 +36,12 @@ fi
 # The S3 store's tests run against s3rver, installed once into a cache (bench.sh shares the script).
 source .ci/s3rver.sh
 
-# The host app's tools: the OpenAPI document is linted with Redocly, and a client generated from it type-checks docs/integration.md.
-host_tools_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/host-app-tools-1
+# The host app's tools: the OpenAPI document is linted with Redocly, and a client generated from it type-checks docs/integration.md (its webhook route verifies with standardwebhooks).
+host_tools_dir=${XDG_CACHE_HOME:-$HOME/.cache}/storymedia/host-app-tools-2
 if [[ ! -x $host_tools_dir/node_modules/.bin/tsc ]]; then
     echo "Installing the host app's npm tools into $host_tools_dir"
     npm install --prefix "$host_tools_dir" --no-audit --no-fund --loglevel=error \
-        @redocly/cli@2.77.0 openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5 >/dev/null
+        @redocly/cli@2.77.0 openapi-typescript@7.13.0 openapi-fetch@0.17.0 typescript@5 @types/node@20 standardwebhooks@1.1.1 >/dev/null
 fi
 export STORYMEDIA_HOST_TOOLS=$host_tools_dir
 

@@ -41,6 +41,7 @@ public sealed record BenchSizes(
         ClaimJobsPerUser = 5,
         Claims = 10,
         ClaimRounds = 1,
+        WebhookJobs = 5,
     };
 
     /// <summary>Scenes of the story whose video is measured against plain stills, and its runs each side.</summary>
@@ -58,6 +59,9 @@ public sealed record BenchSizes(
     public int FairScenes { get; init; } = 30;
 
     public int FairRounds { get; init; } = 3;
+
+    /// <summary>One-scene jobs whose webhooks are delivered and timed.</summary>
+    public int WebhookJobs { get; init; } = 200;
 
     /// <summary>The claim's cost: a queue of users × jobs waiting, claims per batch, batches each side.</summary>
     public int ClaimUsers { get; init; } = 200;

@@ -58,6 +58,23 @@ public static partial class Throughput
         return owned;
     }
 
+    /// <summary>
+    /// Ends the jobs earlier scenarios left waiting (the store's and pgbench's starts; no instance here runs workers), so
+    /// each scenario meets the queue it makes itself: a start's answer reads its queue position, which counts every waiting job.
+    /// </summary>
+    public static async Task EndBacklogAsync(Database database, CancellationToken ct)
+    {
+        await using var scope = await database.BeginWriteAsync(ct);
+        foreach (var table in new[] { "image_generation_jobs", "video_generation_jobs", "narration_generation_jobs" })
+        {
+            await using var end = database.Command(scope.Connection,
+                $"update {table} set status = 'failed', error = 'Ended by the bench between scenarios.', completed_at = @now where status = 'processing'",
+                scope.Transaction, ("now", DateTimeOffset.UtcNow));
+            await end.ExecuteNonQueryAsync(ct);
+        }
+        await scope.CommitAsync(ct);
+    }
+
     /// <summary><see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops, each start by the story's owner.</summary>
     public static Task<Rate> StoreAsync(JobStore store, Owned[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
         LoopAsync(stories, workers, duration, async story =>

@@ -19,6 +19,7 @@ using StoryMedia.Operations;
 using StoryMedia.Page;
 using StoryMedia.Stories;
 using StoryMedia.Videos;
+using StoryMedia.Webhooks;
 
 namespace StoryMedia;
 
@@ -92,6 +93,7 @@ public static class StoryMediaApp
             host.ShutdownTimeout = TimeSpan.FromTicks(Math.Max(host.ShutdownTimeout.Ticks, (jobs.Value.ShutdownGrace + TimeSpan.FromSeconds(10)).Ticks)));
 
         services.AddMediaStore(configuration);
+        services.AddWebhooks(configuration);
 
         builder.AddStoryMediaAuth();
         services.AddSingleton(HostOrigins.From(configuration));
@@ -120,7 +122,7 @@ public static class StoryMediaApp
         app.UseRateLimiter();
 
         // Every API route can answer 401 without a valid token and 503 while the database is away, and refuses NUL in any text.
-        foreach (var api in app.MapJobs().Prepend(app.MapStories()).Append(app.MapImageJobScenes()).Append(app.MapJobPreviews()).Append(StoryStream.MapStoryStream(app)))
+        foreach (var api in app.MapJobs().Prepend(app.MapStories()).Append(app.MapImageJobScenes()).Append(app.MapJobPreviews()).Append(StoryStream.MapStoryStream(app)).Concat(app.MapDeliveries()))
         {
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             api.RefuseNulCharacters();

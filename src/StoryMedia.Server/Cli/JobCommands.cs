@@ -72,7 +72,7 @@ public static class JobCommands
             return ExitCodes.Ok;
         }));
 
-        return new Command("jobs", "Looks at and clears a story's jobs.") { list, clear };
+        return new Command("jobs", "Looks at and clears a story's jobs, and redelivers their webhooks.") { list, clear, WebhookCommands.Redeliver() };
     }
 
     /// <summary>The registered kind named by <c>--kind</c>, or the first; null (after saying which exist) for an unknown name.</summary>

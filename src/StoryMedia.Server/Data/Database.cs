@@ -73,7 +73,7 @@ public abstract class Database
     }
 
     /// <summary>One worker read statement in a read transaction of its own; answers its rows, each mapped by <paramref name="row"/>.</summary>
-    public async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    public virtual async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var scope = await BeginReadAsync(cancellationToken);
         return await ReadAsync(scope, sql, row, cancellationToken, parameters);

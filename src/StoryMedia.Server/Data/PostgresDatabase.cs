@@ -117,15 +117,22 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
     }
 
     /// <summary>The role switch and the read in one implicit transaction: one round trip.</summary>
-    public override async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    public override async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        string.IsNullOrEmpty(Roles.Request)
+            ? await base.ReadAsUserAsync(userId, sql, row, cancellationToken, parameters)
+            : await ReadAsAsync(Roles.Request, Claims(userId), sql, row, parameters, cancellationToken);
+
+    /// <summary>The role switch and the read in one implicit transaction: one round trip.</summary>
+    public override async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        string.IsNullOrEmpty(Roles.Worker)
+            ? await base.ReadAsWorkerAsync(sql, row, cancellationToken, parameters)
+            : await ReadAsAsync(Roles.Worker, "{}", sql, row, parameters, cancellationToken);
+
+    private async Task<List<T>> ReadAsAsync<T>(string role, string claims, string sql, Func<DbDataReader, T> row, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrEmpty(Roles.Request))
-        {
-            return await base.ReadAsUserAsync(userId, sql, row, cancellationToken, parameters);
-        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", Claims(userId)), ("role", Roles.Request)]));
+        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", claims), ("role", role)]));
         batch.BatchCommands.Add(BatchCommand(sql, parameters));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         await reader.NextResultAsync(cancellationToken);

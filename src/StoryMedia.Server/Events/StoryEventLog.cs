@@ -6,10 +6,16 @@ namespace StoryMedia.Events;
 /// Each story's change log (migration 0012, docs/events.md). Writers append in the transaction of the change they report;
 /// the append takes the story's log lock (<see cref="Database.LockStoryEvents"/>) and holds it to commit, so seq
 /// order is commit order and a reader polling <c>seq &gt; last</c> misses nothing. Appends come last in a transaction
-/// and, for several stories, in story order, so the lock adds no deadlock.
+/// and, for several stories, in story order, so the lock adds no deadlock. Each event's <paramref name="sinks"/> add their
+/// statements right after its append, in the same batch (the webhooks' outbox), so what they write commits or rolls back with it.
 /// </summary>
-public sealed class StoryEventLog(Database database)
+public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink>? sinks = null)
 {
+    /// <summary>In a sink's statement: the seq of the event just appended (the append holds the story's log lock).</summary>
+    public const string AppendedSeq = "(select max(seq) from story_events where story_id = @story_id)";
+
+    private readonly IStoryEventSink[] sinks = [.. sinks ?? []];
+
     public const string Append = """
         insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
         values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
@@ -65,6 +71,7 @@ public sealed class StoryEventLog(Database database)
     public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now, string? onlyIf = null, params (string Name, object? Value)[] onlyIfParameters)
     {
         var append = onlyIf is null ? Append : AppendWhere(onlyIf);
+        var guard = onlyIfParameters.Where(p => p.Name != "job_id").ToArray();
         var statements = new List<BatchStatement>();
         Guid? locked = null;
         foreach (var e in events.OrderBy(e => e.StoryId))
@@ -76,7 +83,9 @@ public sealed class StoryEventLog(Database database)
             }
             statements.Add(new BatchStatement(append, r => r.GetInt64(r.GetOrdinal("seq")),
                 [("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
-                 ("data", e.Data), ("now", now), .. onlyIfParameters.Where(p => p.Name != "job_id")]));
+                 ("data", e.Data), ("now", now), .. guard]));
+            statements.AddRange(sinks.SelectMany(sink => sink.Statements(e, now, onlyIf ?? "1 = 1"))
+                .Select(statement => statement with { Parameters = [.. statement.Parameters, .. guard.Where(g => statement.Parameters.All(p => p.Name != g.Name))] }));
         }
         return statements;
     }
@@ -120,4 +129,15 @@ public sealed class StoryEventLog(Database database)
     /// <summary>Deletes events older than <paramref name="before"/>, keeping each story's newest; answers how many went.</summary>
     public Task<int> PruneAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
         database.ExecuteAsWorkerAsync(Prune, cancellationToken, ("before", before));
+}
+
+/// <summary>Something that records an event in the transaction that appends it (the webhooks' outbox).</summary>
+public interface IStoryEventSink
+{
+    /// <summary>
+    /// Statements to run right after the event's append, in its batch: each returns a result set, may read the event's
+    /// seq as <see cref="StoryEventLog.AppendedSeq"/> with the parameter <c>story_id</c>, and writes only where
+    /// <paramref name="onlyIf"/> holds: the condition the append itself was written under (its parameters are added).
+    /// </summary>
+    IEnumerable<BatchStatement> Statements(StoryEvent e, DateTimeOffset now, string onlyIf);
 }

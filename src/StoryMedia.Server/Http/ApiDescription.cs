@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
 using StoryMedia.Idempotency;
 using StoryMedia.Jobs;
+using StoryMedia.Webhooks;
 
 namespace StoryMedia.Http;
 
@@ -51,6 +52,7 @@ public static class ApiDescription
             Description = "The Supabase access token (HS256, audience authenticated) of the signed-in user.",
         };
         document.Security = [Bearer(document)];
+        WebhookDescription.Describe(document, kinds);
 
         var descriptions = kinds.All.ToDictionary(
             k => k.Activity,

@@ -42,9 +42,10 @@ public sealed record UserBounds(int MaxWaiting, int StartsPerWindow, TimeSpan Wi
 /// <param name="SceneIds">The scenes the writer chose, each once, or null for the whole story (see <see cref="IJobKind.ChoosesScenes"/>).</param>
 /// <param name="SameSeed">Draw each scene with its current media's seed, where it has one.</param>
 /// <param name="Options">What the kind read from its own members of the start's body (<see cref="IJobKind.ReadStart"/>).</param>
+/// <param name="Webhook">Where to send the job's events, written in the start's transaction.</param>
 public sealed record NewJob(
     Guid StoryId, Guid UserId, string? Style, string? Instructions, string? TraceParent = null,
-    IReadOnlyList<Guid>? SceneIds = null, bool SameSeed = false, object? Options = null);
+    IReadOnlyList<Guid>? SceneIds = null, bool SameSeed = false, object? Options = null, Webhooks.WebhookSubscription? Webhook = null);
 
 public abstract record StartOutcome
 {

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using StoryMedia.Http;
 using StoryMedia.Idempotency;
+using StoryMedia.Webhooks;
 
 namespace StoryMedia.Jobs;
 
@@ -30,8 +31,8 @@ public static class JobApi
         var name = JobKinds.Pascal(kind.Name);
         var paths = kind.Routes;
 
-        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-                GenerateAsync(kind, body, user, guard, store, kinds, options.Value, time, http, ct))
+        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, WebhookStart webhooks, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+                GenerateAsync(kind, body, user, guard, store, kinds, webhooks, options.Value, time, http, ct))
             .WithName($"Generate{name}")
             .RequireRateLimiting(RateLimits.Starts)
             .WithSummary($"Starts a {kind.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
@@ -77,7 +78,7 @@ public static class JobApi
     }
 
     private static async Task<Results<Accepted<JobView>, ProblemHttpResult, ValidationProblem>> GenerateAsync(
-        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, WebhookStart webhooks, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!Problems.TryParseId(body?.StoryId, "story_id", out var storyId, out var invalid))
         {
@@ -92,6 +93,10 @@ public static class JobApi
         {
             return invalid!;
         }
+        if (!webhooks.TryRead(body.WebhookUrl, body.WebhookEvents, out var webhook, out invalid))
+        {
+            return invalid!;
+        }
         var own = kind.ReadStart(body.Members ?? []);
         if (own.InvalidField is { } field)
         {
@@ -100,7 +105,7 @@ public static class JobApi
         var style = own.Style ?? (string.IsNullOrWhiteSpace(body.Style) ? null : body.Style.Trim());
         var instructions = string.IsNullOrWhiteSpace(body.Instructions) ? null : body.Instructions.Trim();
         var outcome = await guard.StartAsync(
-            kind.Name, new NewJob(storyId, user.UserId(), style, instructions, SceneIds: sceneIds, SameSeed: body.SameSeed ?? false, Options: own.Value), ct);
+            kind.Name, new NewJob(storyId, user.UserId(), style, instructions, SceneIds: sceneIds, SameSeed: body.SameSeed ?? false, Options: own.Value, Webhook: webhook), ct);
         var now = time.GetUtcNow();
         switch (outcome)
         {

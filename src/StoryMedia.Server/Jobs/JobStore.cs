@@ -98,6 +98,10 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 ("style", job.Style), ("instructions", job.Instructions));
             if (started is not null)
             {
+                if (job.Webhook is { } webhook)
+                {
+                    await Webhooks.WebhookStore.SubscribeAsync(database, scope, kindName, started.Id, job.UserId, webhook, now, cancellationToken);
+                }
                 await kind.StartedAsync(new JobScope(database, scope), started, job, cancellationToken);
                 if (job.TraceParent is { } traceParent)
                 {

@@ -32,7 +32,10 @@ public sealed record JobView(
 
 /// <param name="SceneIds">Only these scenes, for a kind that makes media per scene (<see cref="IJobKind.ChoosesScenes"/>); all of them when absent.</param>
 /// <param name="SameSeed">Draw each scene with the seed of its current media, where it has one, rather than a new one (<see cref="IJobKind.TakesSameSeed"/>).</param>
-public sealed record GenerateRequest(string? StoryId, string? Style = null, string? Instructions = null, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null)
+/// <param name="WebhookUrl">Where to send the job's events (docs/integration.md); <paramref name="WebhookEvents"/> which ones (default: its end).</param>
+public sealed record GenerateRequest(
+    string? StoryId, string? Style = null, string? Instructions = null, IReadOnlyList<string>? SceneIds = null, bool? SameSeed = null,
+    string? WebhookUrl = null, IReadOnlyList<string?>? WebhookEvents = null)
 {
     /// <summary>The body's other members: the kind's own (<see cref="IJobKind.ReadStart"/>).</summary>
     [JsonExtensionData]

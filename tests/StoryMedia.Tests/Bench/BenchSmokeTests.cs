@@ -29,6 +29,7 @@ public sealed class BenchSmokeTests
         Assert.Contains("| PostgreSQL | 5 video | 3-scene video", markdown, StringComparison.Ordinal);
         Assert.Contains("| PostgreSQL | 6 fairness (1 worker) | user B's 2-scene job", markdown, StringComparison.Ordinal);
         Assert.Contains("| PostgreSQL | 6 fairness (claims) | JobStore.ClaimAsync", markdown, StringComparison.Ordinal);
+        Assert.Contains("| PostgreSQL | 7 webhooks | deliveries per second", markdown, StringComparison.Ordinal);
         Assert.Contains("| PostgreSQL | 4 recovery | kill -9", markdown, StringComparison.Ordinal);
         Assert.Contains("| PostgreSQL | 4 recovery | silent job", markdown, StringComparison.Ordinal);
         // A smoke run leaves the published figures alone.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;
 using StoryMedia.Tests.Jobs.NoteKind;
 
@@ -143,19 +144,22 @@ public sealed class BadInputTests : IAsyncLifetime
         using var user = service.Client(Guid.NewGuid());
         var story = await user.CreateStoryAsync(scenes: 2);
         var (s0, s1) = (story.Scenes[0].Id, story.Scenes[1].Id);
-        var cases = new (HttpMethod Method, string Url, string? Body, string Field)[]
-        {
+        (HttpMethod Method, string Url, string? Body, string Field)[] cases =
+        [
             (HttpMethod.Post, "/api/stories", "{\"title\": \"The\\u0000fox\", \"scenes\": [{\"text\": \"a\"}]}", "title"),
             (HttpMethod.Post, "/api/stories", "{\"title\": \"t\", \"style\": \"ink\\u0000\", \"scenes\": [{\"text\": \"a\"}]}", "style"),
             (HttpMethod.Post, "/api/stories", "{\"title\": \"t\", \"scenes\": [{\"text\": \"a\"}, {\"text\": \"\\u0000\"}]}", "scenes[1].text"),
             (HttpMethod.Put, $"/api/stories/{story.Id}/scenes", $"{{\"scenes\": [{{\"id\": \"{s0}\", \"text\": \"a\\u0000b\"}}, {{\"id\": \"{s1}\", \"text\": \"b\"}}]}}", "scenes[0].text"),
-            (HttpMethod.Post, "/api/generate_images", $"{{\"story_id\": \"{story.Id}\", \"style\": \"ink\\u0000\"}}", "style"),
-            (HttpMethod.Post, "/api/generate_images", $"{{\"story_id\": \"{story.Id}\", \"instructions\": \"calm\\u0000\"}}", "instructions"),
-            (HttpMethod.Post, "/api/generate_video", $"{{\"story_id\": \"{story.Id}\", \"instructions\": \"\\u0000\"}}", "instructions"),
-            (HttpMethod.Post, "/api/clear_image_job", $"{{\"story_id\": \"{story.Id}\\u0000\"}}", "story_id"),
-            (HttpMethod.Get, $"/api/image_jobs?story_id={story.Id}%00", null, "story_id"),
             (HttpMethod.Get, "/api/stories?after=%00", null, "after"),
-        };
+            // Every kind the service registers, through the routes it names.
+            .. service.Get<JobKinds>().All.SelectMany(kind => new (HttpMethod, string, string?, string)[]
+            {
+                (HttpMethod.Post, kind.Routes.Generate, $"{{\"story_id\": \"{story.Id}\", \"style\": \"ink\\u0000\"}}", "style"),
+                (HttpMethod.Post, kind.Routes.Generate, $"{{\"story_id\": \"{story.Id}\", \"instructions\": \"calm\\u0000\"}}", "instructions"),
+                (HttpMethod.Post, kind.Routes.Clear, $"{{\"story_id\": \"{story.Id}\\u0000\"}}", "story_id"),
+                (HttpMethod.Get, $"{kind.Routes.Collection}?story_id={story.Id}%00", null, "story_id"),
+            }),
+        ];
 
         foreach (var (method, url, body, field) in cases)
         {

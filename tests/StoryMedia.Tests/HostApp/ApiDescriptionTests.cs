@@ -16,10 +16,13 @@ public sealed class ApiDescriptionTests
         await File.WriteAllTextAsync(Path.Combine(work, "openapi.json"), await client.GetStringAsync(new Uri("/openapi/v1.json", UriKind.Relative)));
         File.CreateSymbolicLink(Path.Combine(work, "node_modules"), Path.Combine(HostTools.Directory, "node_modules"));
         await File.WriteAllTextAsync(Path.Combine(work, "storymedia.ts"), DocumentedCode.TypeScript("docs/integration.md", "// lib/storymedia.ts"));
+        await File.WriteAllTextAsync(Path.Combine(work, "route.ts"), DocumentedCode.TypeScript("docs/integration.md", "// app/api/webhooks/storymedia/route.ts"));
+        // "@/lib/…" is a Next.js app's default alias for its lib folder; here both files sit side by side.
         await File.WriteAllTextAsync(Path.Combine(work, "tsconfig.json"), """
             { "compilerOptions": { "strict": true, "noEmit": true, "target": "es2022", "module": "esnext",
-                                   "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": true },
-              "files": ["storymedia.ts"] }
+                                   "moduleResolution": "bundler", "lib": ["es2022", "dom"], "skipLibCheck": true,
+                                   "baseUrl": ".", "paths": { "@/lib/*": ["./*"] } },
+              "files": ["storymedia.ts", "route.ts"] }
             """);
 
         var lint = await HostTools.RunAsync(work, "redocly", "lint", "openapi.json", "--format=stylish");
@@ -54,6 +57,11 @@ public sealed class ApiDescriptionTests
         Assert.Equal(0, media.GetProperty("security").GetArrayLength());
         Assert.True(media.GetProperty("responses").GetProperty("200").GetProperty("content").TryGetProperty("image/png", out _));
         Assert.True(media.GetProperty("responses").GetProperty("206").GetProperty("content").TryGetProperty("video/mp4", out _));
+        // A host app's receiver types its webhook payloads from the document too.
+        var webhooks = document.GetProperty("webhooks");
+        Assert.Equal(["cleared", "completed", "failed", "progress", "started"], webhooks.EnumerateObject().Select(w => w.Name).Order());
+        Assert.EndsWith("WebhookPayload", webhooks.GetProperty("completed").GetProperty("post").GetProperty("requestBody").GetProperty("content")
+            .GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString(), StringComparison.Ordinal);
         var generateRequest = document.GetProperty("components").GetProperty("schemas").GetProperty("GenerateRequest");
         Assert.DoesNotContain(generateRequest.GetProperty("required").EnumerateArray(), r => r.GetString() is "style" or "instructions");
     }

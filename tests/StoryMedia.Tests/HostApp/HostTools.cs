@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace StoryMedia.Tests.HostApp;
 
 /// <summary>
-/// The host app's npm tools (Redocly CLI, openapi-typescript, openapi-fetch, TypeScript), installed by ./test.sh into a
+/// The host app's npm tools (Redocly CLI, openapi-typescript, openapi-fetch, TypeScript, Node's types, standardwebhooks), installed by ./test.sh into a
 /// cache; STORYMEDIA_HOST_TOOLS names the directory holding their node_modules.
 /// </summary>
 public static class HostTools
@@ -12,7 +12,7 @@ public static class HostTools
         ? path
         : Path.Combine(Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
             ? cache
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "storymedia", "host-app-tools-1");
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"), "storymedia", "host-app-tools-2");
 
     /// <summary>Runs one of the tools' commands in <paramref name="workingDirectory"/>: its exit code and everything it printed.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(string workingDirectory, string tool, params string[] arguments)

@@ -132,6 +132,10 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
             // A forged answer would be replayed to the user's next retry with that key.
             $"insert into idempotent_requests (user_id, idempotency_key, fingerprint, claim_id, created_at, status_code) values ('{alice}', 'k', 'f', gen_random_uuid(), now(), 202)",
             $"delete from idempotent_requests where user_id = '{alice}'",
+            // A forged subscription or delivery would send the user's jobs, signed by the service, anywhere.
+            $"insert into job_webhooks (job_id, job_kind, user_id, url, events, created_at) values ('{job}', 'image', '{alice}', 'https://attacker.example/', 'completed', now())",
+            $"insert into webhook_deliveries (id, job_id, job_kind, user_id, event, seq, destination, url, body, created_at, next_attempt_at, retry_until) values (gen_random_uuid(), '{job}', 'image', '{alice}', 'completed', 1, 'start', 'https://attacker.example/', '{{}}', now(), now(), now())",
+            $"update webhook_deliveries set url = 'https://attacker.example/', status = 'pending' where user_id = '{alice}'",
             // A forged event would reach every tab following the story and every webhook.
             $"insert into story_events (story_id, seq, user_id, type, data, created_at) values ('{story.Id}', 1000, '{alice}', 'completed', '{{}}', now())",
             $"update story_events set type = 'failed' where story_id = '{story.Id}'",
@@ -232,6 +236,7 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
         "schema_migrations" => "version",
         "idempotent_requests" => "user_id",
         "job_turns" => "user_id",
+        "job_webhooks" => "job_id",
         "story_events" => "story_id",
         _ when table.EndsWith("_scenes", StringComparison.Ordinal) || table.EndsWith("_plans", StringComparison.Ordinal) || table == "job_trace_parents" => "job_id",
         _ => "id",

@@ -71,6 +71,7 @@ public static class StoryMediaApp
         services.AddSingleton<Migrator>();
         services.AddSingleton<StoryStore>();
         services.AddSingleton<StoryEventLog>();
+        services.AddSingleton<StoryStream>();
         services.AddHostedService<StoryEventPruner>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<IdempotencyStore>();
@@ -121,7 +122,7 @@ public static class StoryMediaApp
         app.UseRateLimiter();
 
         // Every API route can answer 401 without a valid token and 503 while the database is away, and refuses NUL in any text.
-        foreach (var api in app.MapJobs().Prepend(app.MapStories()).Append(app.MapImageJobScenes()).Concat(app.MapDeliveries()))
+        foreach (var api in app.MapJobs().Prepend(app.MapStories()).Append(app.MapImageJobScenes()).Append(app.MapJobPreviews()).Append(StoryStream.MapStoryStream(app)).Concat(app.MapDeliveries()))
         {
             api.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status401Unauthorized, typeof(void))).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
             api.RefuseNulCharacters();

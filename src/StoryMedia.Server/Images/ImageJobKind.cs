@@ -37,6 +37,8 @@ public sealed class ImageJobKind : IJobKind
 
     public string MediaKeysInUse => ImageJobSql.MediaKeysInUse;
 
+    public string PreviewsOfJob => ImageJobSql.PreviewsOfJob;
+
     public string PageModule => "/js/kinds/image.js";
 
     public bool ChoosesScenes => true;

@@ -8,7 +8,7 @@ using StoryMedia.Media;
 
 namespace StoryMedia.Images;
 
-/// <summary>One scene of an image job: the seed it is drawn with, and its image once made (not yet published while the job runs).</summary>
+/// <summary>One scene of an image job: the seed it is drawn with, and its image once made (while the job runs, its owner-only preview).</summary>
 public sealed record ImageJobSceneView(Guid SceneId, int Position, long? Seed, string? ImageUrl);
 
 /// <summary>The scenes an image job makes: <see cref="WholeStory"/> when it makes every scene of the story.</summary>
@@ -47,11 +47,19 @@ public static class ImageJobScenesApi
                     reader.GetGuid(reader.GetOrdinal("scene_id")),
                     reader.GetInt32(reader.GetOrdinal("position")),
                     reader.IsDBNull(reader.GetOrdinal("seed")) ? null : reader.GetInt64(reader.GetOrdinal("seed")),
-                    reader.IsDBNull(reader.GetOrdinal("image_key")) ? null : MediaStore.UrlOf(reader.GetString(reader.GetOrdinal("image_key")))));
+                    reader.IsDBNull(reader.GetOrdinal("image_key")) ? null : ImageUrl(job, reader.GetGuid(reader.GetOrdinal("scene_id")), reader.GetString(reader.GetOrdinal("image_key")))));
             }
         }
         await using var count = database.Command(scope, ImageJobSql.ScenesOfStory, ("story_id", job.StoryId));
         var storyScenes = Convert.ToInt32(await count.ExecuteScalarAsync(ct), CultureInfo.InvariantCulture);
         return TypedResults.Ok(new ImageJobScenesView(id, scenes.Count == storyScenes, scenes));
     }
+
+    /// <summary>A running job's image is its owner-only preview; a completed job's is published; a failed job's is never shown.</summary>
+    private static string? ImageUrl(Job job, Guid sceneId, string key) => job.Status switch
+    {
+        JobStatus.Processing => JobPreviews.UrlOf(ImageJobKind.Paths, job.Id, sceneId),
+        JobStatus.Completed => MediaStore.UrlOf(key),
+        _ => null,
+    };
 }

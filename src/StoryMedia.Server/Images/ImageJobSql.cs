@@ -73,6 +73,16 @@ public static class ImageJobSql
          order by sc.position
         """;
 
+    /// <summary>The images a processing job of the user's has made so far, in scene order (<see cref="IJobKind.PreviewsOfJob"/>).</summary>
+    public const string PreviewsOfJob = """
+        select js.scene_id, js.image_key as media_key
+          from image_generation_job_scenes js
+          join image_generation_jobs j on j.id = js.job_id
+          join scenes sc on sc.id = js.scene_id
+         where js.job_id = @job_id and j.user_id = @user_id and j.status = 'processing'
+         order by sc.position
+        """;
+
     public const string ScenesOfStory = "select count(*) from scenes where story_id = @story_id";
 
     /// <summary>The scenes' images, and those a processing job has made so far.</summary>

@@ -48,6 +48,14 @@ public interface IJobKind
     /// </summary>
     string MediaKeysInUse { get; }
 
+    /// <summary>
+    /// A select of what a processing job of this kind has made so far, before its completion publishes it: the columns
+    /// <c>scene_id</c> and <c>media_key</c> for the job <c>@job_id</c> of the user <c>@user_id</c>, in scene order, and rows
+    /// only while the job is processing. Its job views list these as <c>previews</c> (<see cref="JobPreviews"/>), served to
+    /// the job's owner alone. Null: the kind shows nothing before it completes.
+    /// </summary>
+    string? PreviewsOfJob => null;
+
     /// <summary>The page's module for this kind (wording, form fields, how progress reads), or null for the page's defaults.</summary>
     string? PageModule => null;
 

@@ -8,7 +8,8 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// A job's progress as Server-Sent Events. It reads the job from the database, so it works whichever
-/// instance runs the job: a "progress" event on every change, then "completed" or "failed", then the end.
+/// instance runs the job: a "progress" event on every change (with the job's previews, when its kind has them), then
+/// "completed" or "failed", then the end.
 /// </summary>
 public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, TimeProvider time)
 {
@@ -22,10 +23,9 @@ public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, Time
 
     private async IAsyncEnumerable<SseItem<JobView>> FollowAsync(Job job, Guid userId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var last = job;
-        var position = await store.QueuePositionAsync(last, time.GetUtcNow(), cancellationToken);
-        yield return Event(last, position);
-        while (last.IsProcessing && !cancellationToken.IsCancellationRequested)
+        var last = await store.ViewAsync(job, time.GetUtcNow(), cancellationToken);
+        yield return Event(last);
+        while (last.Status == JobStatus.Processing && !cancellationToken.IsCancellationRequested)
         {
             try
             {
@@ -40,19 +40,19 @@ public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, Time
             {
                 yield break;
             }
-            var currentPosition = await store.QueuePositionAsync(current, time.GetUtcNow(), cancellationToken);
-            if (current.Status != last.Status || current.Progress != last.Progress || current.HeartbeatAt != last.HeartbeatAt || currentPosition != position)
+            var view = await store.ViewAsync(current, time.GetUtcNow(), cancellationToken);
+            if (view.Status != last.Status || view.Progress != last.Progress || view.HeartbeatAt != last.HeartbeatAt ||
+                view.QueuePosition != last.QueuePosition || view.Previews?.Count != last.Previews?.Count)
             {
-                yield return Event(current, currentPosition);
+                yield return Event(view);
             }
-            last = current;
-            position = currentPosition;
+            last = view;
         }
     }
 
-    private static SseItem<JobView> Event(Job job, int? queuePosition) =>
-        new(JobView.Of(job) with { QueuePosition = queuePosition }, job.IsProcessing ? "progress" : job.Status)
+    private static SseItem<JobView> Event(JobView job) =>
+        new(job, job.Status == JobStatus.Processing ? "progress" : job.Status)
         {
-            EventId = $"{job.Progress}-{job.HeartbeatAt.ToUnixTimeMilliseconds()}-{queuePosition}",
+            EventId = $"{job.Progress}-{job.HeartbeatAt.ToUnixTimeMilliseconds()}-{job.QueuePosition}-{job.Previews?.Count}",
         };
 }

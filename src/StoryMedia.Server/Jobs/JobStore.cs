@@ -284,9 +284,13 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         return new ClaimResult(claimed, exhausted, nextLeaseExpiry);
     }
 
-    /// <summary>The job as the API shows it, with its queue position while it waits.</summary>
+    /// <summary>The job as the API shows it, with its queue position while it waits and its kind's previews.</summary>
     public async Task<JobView> ViewAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken) =>
-        JobView.Of(job) with { QueuePosition = await QueuePositionAsync(job, now, cancellationToken) };
+        JobView.Of(job) with
+        {
+            QueuePosition = await QueuePositionAsync(job, now, cancellationToken),
+            Previews = await JobPreviews.OfAsync(database, kinds[job.Kind], job, cancellationToken),
+        };
 
     /// <summary>
     /// The waiting job's place in the fair order now (an estimate, <see cref="FairShareSql.QueuePosition"/>); null for a

@@ -5,7 +5,8 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// A job as the API shows it (snake_case on the wire). <see cref="QueuePosition"/>: while the job waits for a worker,
-/// an estimate of its place in the fair order (1 = next); null while it runs and once it ended.
+/// an estimate of its place in the fair order (1 = next); null while it runs and once it ended. <see cref="Previews"/>: for a
+/// kind that has them (<see cref="IJobKind.PreviewsOfJob"/>), what the job has made so far, not yet published; empty once it ended.
 /// </summary>
 public sealed record JobView(
     Guid Id,
@@ -21,7 +22,8 @@ public sealed record JobView(
     int Attempts,
     string? Style,
     string? Instructions,
-    int? QueuePosition = null)
+    int? QueuePosition = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<JobPreview>? Previews = null)
 {
     public static JobView Of(Job job) => new(
         job.Id, job.Kind, job.StoryId, job.Status, job.Progress, job.Error, job.StartedAt, job.CompletedAt,

@@ -33,6 +33,15 @@ public static class MediaApi
         {
             return TypedResults.NotFound();
         }
+        // A key names one file forever, so it can be cached for good; but only by the viewer's browser, never by a
+        // shared cache, as the file is the user's own and the key its only protection.
+        return await ServeAsync(media, key, "private, max-age=31536000, immutable", http, logger, cancellationToken);
+    }
+
+    /// <summary>Streams the file a well-formed key names, with range requests; 404 when there is none, 503 when the store does not answer.</summary>
+    internal static async Task<Results<FileStreamHttpResult, NotFound, ProblemHttpResult>> ServeAsync(
+        MediaStore media, string key, string cacheControl, HttpContext http, ILogger<MediaStore> logger, CancellationToken cancellationToken)
+    {
         MediaFile? file;
         try
         {
@@ -51,9 +60,7 @@ public static class MediaApi
         {
             return TypedResults.NotFound();
         }
-        // A key names one file forever, so it can be cached for good; but only by the viewer's browser, never by a
-        // shared cache, as the file is the user's own and the key its only protection.
-        http.Response.Headers.CacheControl = "private, max-age=31536000, immutable";
+        http.Response.Headers.CacheControl = cacheControl;
         http.Response.Headers[HeaderNames.XContentTypeOptions] = "nosniff";
         return TypedResults.Stream(file.Content, file.ContentType, lastModified: file.LastModified, enableRangeProcessing: true);
     }

@@ -129,7 +129,7 @@ public static class StoryApi
         {
             return invalid;
         }
-        switch (await stories.EditScenesAsync(id, user.UserId(), edits, ct))
+        switch (await stories.EditScenesAsync(id, user.UserId(), edits, time.GetUtcNow(), ct))
         {
             case SceneEditOutcome.Edited { Story: var story }:
                 return TypedResults.Ok(StoryView.Of(story, await provenance.OfStoryAsync(story.Id, user.UserId(), ct)));

@@ -1,11 +1,12 @@
 using System.Data;
 using StoryMedia.Data;
+using StoryMedia.Events;
 using StoryMedia.Jobs;
 
 namespace StoryMedia.Stories;
 
 /// <summary>Stories and their scenes. Every read for a user is filtered by owner; a story of another user does not exist.</summary>
-public sealed class StoryStore(Database database, JobStore jobs)
+public sealed class StoryStore(Database database, JobStore jobs, StoryEventLog events)
 {
     internal const string InsertStory =
         "insert into stories (id, user_id, title, style, created_at) values (@id, @user_id, @title, @style, @created_at)";
@@ -69,9 +70,10 @@ public sealed class StoryStore(Database database, JobStore jobs)
 
     /// <summary>
     /// Sets the text and order of the story's scenes in one transaction, unless the edit does not list exactly its
-    /// scenes or a job of any kind is processing for it. Images stay with their scenes.
+    /// scenes or a job of any kind is processing for it. Images stay with their scenes. The edit is logged as
+    /// <c>story_changed</c> {"what": "scenes"} in its transaction (docs/events.md).
     /// </summary>
-    public async Task<SceneEditOutcome> EditScenesAsync(Guid storyId, Guid userId, IReadOnlyList<SceneEdit> edits, CancellationToken cancellationToken)
+    public async Task<SceneEditOutcome> EditScenesAsync(Guid storyId, Guid userId, IReadOnlyList<SceneEdit> edits, DateTimeOffset now, CancellationToken cancellationToken)
     {
         await using var scope = await database.BeginWriteAsUserAsync(userId, cancellationToken);
         var owned = await ReadStoriesAsync(scope, LockOwned(database.LockRows), cancellationToken, ("story_id", storyId), ("user_id", userId));
@@ -98,6 +100,7 @@ public sealed class StoryStore(Database database, JobStore jobs)
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
         var edited = await ReadStoriesAsync(scope, SelectOwned, cancellationToken, ("story_id", storyId), ("user_id", userId));
+        await events.AppendAsync(scope, StoryEvent.Changed(storyId, userId, "scenes"), now, cancellationToken);
         await scope.CommitAsync(cancellationToken);
         return new SceneEditOutcome.Edited(edited[0]);
     }

@@ -33,15 +33,16 @@ public sealed class NarrationPageTests(BrowserFixture fixture) : PageTests(fixtu
     }
 
     [Fact]
-    public async Task Generate_narration_while_one_runs_brings_up_the_clear_stuck_job_dialog()
+    public async Task A_narration_started_elsewhere_is_followed_on_the_page_and_clear_stuck_job_brings_up_its_dialog()
     {
-        // Forty scenes take the built-in voice far longer than the click.
+        // Forty scenes take the built-in voice far longer than the clicks.
         var story = await Api.CreateStoryAsync(scenes: 40);
         var ui = new StoryPage((await SignedInPageAsync()).Page, NarrationJobKind.Kind);
         await ui.OpenStoryAsync(story.Id);
         var running = await Api.StartAsync(story.Id, NarrationJobKind.Paths);
 
-        await ui.Generate.ClickAsync();
+        await Expect(ui.ProgressStatus).ToHaveTextAsync("Narrating");
+        await ui.ClearStuckJob.ClickAsync();
 
         await Expect(ui.Dialog.Locator("h2")).ToHaveTextAsync("Narration already in progress. Clear stuck job?");
         await ui.DialogCancel.ClickAsync();

@@ -162,10 +162,17 @@ public sealed class PageSignInTests(BrowserFixture fixture) : PageTests(fixture)
         };
         await page.RouteAsync("**/*", async route =>
         {
+            // The document's policy is the one in force; an event stream, which never ends, must not be fetched whole.
+            if (route.Request.ResourceType != "document")
+            {
+                await route.ContinueAsync();
+                return;
+            }
             var response = await route.FetchAsync();
             var headers = new Dictionary<string, string>(response.Headers)
             {
-                ["content-security-policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'",
+                // The service's own policy: a running job's previews are shown from blob: URLs.
+                ["content-security-policy"] = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; connect-src 'self'",
             };
             await route.FulfillAsync(new() { Response = response, Headers = headers });
         });

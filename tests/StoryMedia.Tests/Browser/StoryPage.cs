@@ -48,6 +48,12 @@ internal sealed class StoryPage(IPage page, string kind = "image")
 
     public ILocator History => Panel.Locator("[data-role=history] > li");
 
+    /// <summary>One job's line in the panel's history.</summary>
+    public ILocator HistoryOf(Guid jobId) => Panel.Locator($"[data-role=history] > li[data-job-id='{jobId}']");
+
+    /// <summary>The scenes' new images a running job has made, shown before it publishes them.</summary>
+    public ILocator Previews => page.Locator(".scene img[data-role=preview]");
+
     public ILocator EditScenes => page.GetByRole(AriaRole.Button, new() { Name = "Edit scenes" });
 
     public ILocator SceneEditor => page.Locator("[data-role=scene-editor]");
@@ -83,6 +89,16 @@ internal sealed class StoryPage(IPage page, string kind = "image")
             }
             """,
             scenes);
+
+    /// <summary>Waits until the page shows at least one preview and the browser has decoded every one it shows.</summary>
+    public Task WaitForLoadedPreviewsAsync() =>
+        page.WaitForFunctionAsync(
+            """
+            () => {
+              const previews = [...document.querySelectorAll('.scene img[data-role=preview]')];
+              return previews.length > 0 && previews.every(i => i.complete && i.naturalWidth > 0);
+            }
+            """);
 
     public Task<string[]> ImageSourcesAsync() =>
         page.Locator(".scene img").EvaluateAllAsync<string[]>("images => images.map(i => i.getAttribute('src'))");

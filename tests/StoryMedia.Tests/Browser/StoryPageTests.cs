@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using SkiaSharp;
 using StoryMedia.Jobs;
+using StoryMedia.Testing;
 using StoryMedia.Tests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
@@ -93,10 +95,10 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
     }
 
     [Fact]
-    public async Task A_second_tab_meets_the_already_in_progress_dialog_where_cancel_keeps_the_job_and_clear_retries()
+    public async Task Two_tabs_on_one_story_follow_each_other_so_a_clear_and_retry_in_one_shows_in_the_other_with_its_progress_and_images()
     {
         var story = await Api.CreateStoryAsync(scenes: LongStory);
-        var first = await SignedInPageAsync();
+        var first = await SignedInPageAsync(width: 960, height: 720);
         await first.OpenStoryAsync(story.Id);
         var second = new StoryPage(await first.Page.Context.NewPageAsync());
         await second.OpenStoryAsync(story.Id);
@@ -104,33 +106,42 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
         await first.Generate.ClickAsync();
         await Expect(first.ProgressStatus).ToHaveTextAsync("Generating images");
         var running = Assert.Single(await Api.ImageJobsAsync(story.Id));
+        // The second tab follows the job the first started, with no click and no reload, down to its first new image.
+        await Expect(second.ProgressStatus).ToHaveTextAsync("Generating images");
+        await Expect(second.Previews.First).ToBeVisibleAsync();
+        await Expect(second.Generate).ToHaveAttributeAsync("aria-disabled", "true");
 
-        await second.Generate.ClickAsync();
-        await Expect(second.Dialog).ToBeVisibleAsync();
+        // The seed's dialog: Cancel keeps the job, "Clear stuck job and retry" clears it and starts another.
+        await second.ClearStuckJob.ClickAsync();
         await Expect(second.Dialog.GetByRole(AriaRole.Heading)).ToHaveTextAsync(StoryPage.ConflictSentence);
         await Expect(second.Dialog).ToContainTextAsync("Last heartbeat");
         await second.DialogCancel.ClickAsync();
         await Expect(second.Dialog).ToBeHiddenAsync();
         Assert.Equal(JobStatus.Processing, (await Api.GetJobAsync(running.Id)).Status);
-        Assert.Single(await Api.ImageJobsAsync(story.Id));
-        // Having learned of the job, the second tab follows it instead of offering a start that would be refused.
-        await Expect(second.ProgressStatus).ToHaveTextAsync("Generating images");
-
         await second.ClearStuckJob.ClickAsync();
-        await Expect(second.Dialog).ToBeVisibleAsync();
         await second.DialogConfirm.ClickAsync();
         await Expect(second.Dialog).ToBeHiddenAsync();
 
-        // The first tab learns over its event stream that its job was cleared.
-        await Expect(first.ProgressStatus).ToHaveTextAsync("Failed");
-        var old = await Api.GetJobAsync(running.Id);
-        Assert.Equal(JobStatus.Failed, old.Status);
-        Assert.False(string.IsNullOrWhiteSpace(old.Error));
-        await second.WaitUntilCompletedAsync();
+        // The first tab shows the cleared job failed in its history and follows the new one, whose previews it shows.
+        var retried = await Eventually.ReadAsync(() => Api.ImageJobsAsync(story.Id), jobs => jobs.Count == 2, TimeSpan.FromSeconds(30),
+            jobs => $"{jobs.Count} jobs after the retry");
+        var newJob = retried.Single(j => j.Id != running.Id);
+        await Expect(first.HistoryOf(running.Id).Locator(".badge.failed")).ToBeVisibleAsync();
+        await Expect(first.HistoryOf(newJob.Id)).ToBeVisibleAsync();
+        await Expect(first.ProgressStatus).ToHaveTextAsync(new Regex("^(Generating images|Completed)$"));
+        await first.WaitForLoadedPreviewsAsync();
+        await second.WaitForLoadedPreviewsAsync();
+        await SaveSideBySideAsync("screenshot-two-tabs.png", first.Page, second.Page);
+        await first.WaitUntilCompletedAsync();
+        await first.WaitForLoadedImagesAsync(LongStory);
         await second.WaitForLoadedImagesAsync(LongStory);
-        var jobs = await Api.ImageJobsAsync(story.Id);
-        Assert.Equal(2, jobs.Count);
-        Assert.Equal(JobStatus.Completed, jobs.Single(j => j.Id != running.Id).Status);
+
+        Assert.Equal(JobStatus.Failed, (await Api.GetJobAsync(running.Id)).Status);
+        Assert.Equal(JobStatus.Completed, (await Api.GetJobAsync(newJob.Id)).Status);
+        var published = (await Api.GetStoryAsync(story.Id)).Scenes.Select(s => s.ImageUrl).ToArray();
+        Assert.Equal(published, await first.ImageSourcesAsync());
+        Assert.Equal(published, await second.ImageSourcesAsync());
+        await Expect(first.Previews).ToHaveCountAsync(0);
     }
 
     [Fact]
@@ -140,17 +151,17 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
         var ui = await SignedInPageAsync();
         await ui.OpenStoryAsync(story.Id);
         var running = await Api.StartAsync(story.Id);
+        await Expect(ui.ProgressStatus).ToHaveTextAsync("Generating images");
 
-        await TabToAsync(ui, "start");
+        await TabToAsync(ui, "clear-open");
         await ui.Page.Keyboard.PressAsync("Enter");
         await Expect(ui.Dialog).ToBeVisibleAsync();
         Assert.Equal("cancel", await ui.FocusedRoleAsync());
         await ui.Page.Keyboard.PressAsync("Escape");
         await Expect(ui.Dialog).ToBeHiddenAsync();
-        Assert.Equal("start", await ui.FocusedRoleAsync());
+        Assert.Equal("clear-open", await ui.FocusedRoleAsync());
         Assert.Equal(JobStatus.Processing, (await Api.GetJobAsync(running.Id)).Status);
 
-        await TabToAsync(ui, "clear-open");
         await ui.Page.Keyboard.PressAsync("Enter");
         await Expect(ui.Dialog).ToBeVisibleAsync();
         await ui.Page.Keyboard.PressAsync("Tab");
@@ -175,12 +186,33 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
         await Expect(ui.Generate).ToBeInViewportAsync();
 
         await Api.StartAsync(story.Id);
-        await ui.Generate.ClickAsync();
+        await Expect(ui.ProgressStatus).ToHaveTextAsync("Generating images");
+        await ui.ClearStuckJob.ClickAsync();
         await Expect(ui.DialogConfirm).ToBeInViewportAsync();
         await Expect(ui.DialogCancel).ToBeInViewportAsync();
         await ui.DialogCancel.ClickAsync();
         await Expect(ui.ProgressStatus).ToHaveTextAsync("Generating images");
         Assert.False(await ScrollsSidewaysAsync(ui.Page), "The story page with a running job scrolls sideways at 375 px.");
+    }
+
+    /// <summary>Two tabs' screenshots side by side, at three quarters of their size, for the docs.</summary>
+    private static async Task SaveSideBySideAsync(string name, IPage left, IPage right)
+    {
+        await Task.WhenAll(left.EvaluateAsync("() => window.scrollTo(0, 0)"), right.EvaluateAsync("() => window.scrollTo(0, 0)"));
+        var shots = await Task.WhenAll(left.ScreenshotAsync(), right.ScreenshotAsync());
+        using var a = SKBitmap.Decode(shots[0]);
+        using var b = SKBitmap.Decode(shots[1]);
+        const float scale = 0.75f;
+        const int gap = 16;
+        using var surface = SKSurface.Create(new SKImageInfo((int)((a.Width + b.Width + gap) * scale), (int)(Math.Max(a.Height, b.Height) * scale)));
+        surface.Canvas.Clear(new SKColor(0x44, 0x44, 0x44));
+        surface.Canvas.Scale(scale);
+        using var paint = new SKPaint();
+        surface.Canvas.DrawImage(SKImage.FromBitmap(a), 0, 0, new SKSamplingOptions(SKCubicResampler.Mitchell), paint);
+        surface.Canvas.DrawImage(SKImage.FromBitmap(b), a.Width + gap, 0, new SKSamplingOptions(SKCubicResampler.Mitchell), paint);
+        var folder = Path.Combine(AppContext.BaseDirectory, "screenshots");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllBytesAsync(Path.Combine(folder, name), surface.Snapshot().Encode(SKEncodedImageFormat.Png, 100).ToArray());
     }
 
     private static Task<bool> ScrollsSidewaysAsync(IPage page) =>

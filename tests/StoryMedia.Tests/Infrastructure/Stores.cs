@@ -25,7 +25,7 @@ public sealed class Stores : IAsyncDisposable
         Database = database;
         Events = new(database);
         Jobs = new(database, Kinds, Events);
-        Stories = new(database, Jobs);
+        Stories = new(database, Jobs, Events);
         Images = new(Jobs);
         Videos = new(Jobs);
         Notes = new(Jobs);

@@ -36,7 +36,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
         var story = await stores.NewIllustratedStoryAsync(user);
         var (one, two, three) = (story.Scenes[0], story.Scenes[1], story.Scenes[2]);
 
-        var outcome = await stores.Stories.EditScenesAsync(story.Id, user, [new(three.Id, "The fox wakes."), new(one.Id, one.Text), new(two.Id, "The fox runs.")], None);
+        var outcome = await stores.Stories.EditScenesAsync(story.Id, user, [new(three.Id, "The fox wakes."), new(one.Id, one.Text), new(two.Id, "The fox runs.")], DateTimeOffset.UtcNow, None);
 
         var edited = Assert.IsType<SceneEditOutcome.Edited>(outcome).Story;
         var read = await stores.Stories.GetAsync(story.Id, user, None);
@@ -55,7 +55,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
         var now = DateTimeOffset.UtcNow;
         var started = Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", None));
 
-        var outcome = await stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, "Changed."))], None);
+        var outcome = await stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, "Changed."))], DateTimeOffset.UtcNow, None);
 
         var running = Assert.IsType<SceneEditOutcome.JobRunning>(outcome).Job;
         Assert.Equal((started.Job.Id, kind), (running.Id, running.Kind));
@@ -73,9 +73,9 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
         var (one, two, three) = (story.Scenes[0], story.Scenes[1], story.Scenes[2]);
         var unknown = other.Scenes[0].Id;
 
-        var missing = await stores.Stories.EditScenesAsync(story.Id, user, [new(one.Id, "a"), new(three.Id, "c")], None);
-        var stranger = await stores.Stories.EditScenesAsync(story.Id, user, [new(one.Id, "a"), new(two.Id, "b"), new(three.Id, "c"), new(unknown, "d")], None);
-        var twice = await stores.Stories.EditScenesAsync(story.Id, user, [new(one.Id, "a"), new(two.Id, "b"), new(one.Id, "c")], None);
+        var missing = await stores.Stories.EditScenesAsync(story.Id, user, [new(one.Id, "a"), new(three.Id, "c")], DateTimeOffset.UtcNow, None);
+        var stranger = await stores.Stories.EditScenesAsync(story.Id, user, [new(one.Id, "a"), new(two.Id, "b"), new(three.Id, "c"), new(unknown, "d")], DateTimeOffset.UtcNow, None);
+        var twice = await stores.Stories.EditScenesAsync(story.Id, user, [new(one.Id, "a"), new(two.Id, "b"), new(one.Id, "c")], DateTimeOffset.UtcNow, None);
 
         Assert.Equal(new SceneEditOutcome.WrongScenes("scenes", $"must list every scene of the story; scene {two.Id} (position 2) is missing."), missing);
         Assert.Equal(new SceneEditOutcome.WrongScenes("scenes[3].id", $"{unknown} is not a scene of this story."), stranger);
@@ -99,7 +99,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
         {
             var story = await stores.NewIllustratedStoryAsync(user);
             var now = DateTimeOffset.UtcNow;
-            var edit = Task.Run(() => stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, s.Text))], None));
+            var edit = Task.Run(() => stores.Stories.EditScenesAsync(story.Id, user, [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, s.Text))], DateTimeOffset.UtcNow, None));
             var start = Task.Run(() => stores.Jobs.StartAsync(VideoJobKind.Kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", None));
             await Task.WhenAll(edit, start);
 
@@ -134,7 +134,7 @@ public sealed class SceneEditingTests(ITestOutputHelper output)
         await using var stores = await Stores.CreateAsync(provider);
         var story = await stores.NewStoryAsync(user);
 
-        var outcome = await stores.Stories.EditScenesAsync(story.Id, Guid.NewGuid(), [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, "Mine now."))], None);
+        var outcome = await stores.Stories.EditScenesAsync(story.Id, Guid.NewGuid(), [.. story.Scenes.Reverse().Select(s => new SceneEdit(s.Id, "Mine now."))], DateTimeOffset.UtcNow, None);
 
         Assert.IsType<SceneEditOutcome.StoryNotFound>(outcome);
         AssertUnchanged(story, await stores.Stories.GetAsync(story.Id, user, None));

@@ -80,6 +80,8 @@ export function createApi(session) {
     },
     post: (path, body) => request('POST', path, body ?? {}),
     put: (path, body) => request('PUT', path, body),
+    // A file the service serves only with the token (a running job's preview), as an object URL for an img.
+    objectUrl: async (path) => URL.createObjectURL(await (await send('GET', path)).blob()),
     // EventSource cannot send headers; the events routes read the token from the query instead.
     events: (path) => new EventSource(`${path}?access_token=${encodeURIComponent(session.token() ?? '')}`),
   };

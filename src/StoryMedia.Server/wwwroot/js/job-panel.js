@@ -1,21 +1,27 @@
 // One kind of job for one story: the start form, the progress of the job it follows, and its history. Its one state:
 //   idle       nothing running that this page knows of; Generate starts a job
 //   starting   a start request is on its way
-//   following  a processing job is followed over its event stream; Clear stuck job… offers the conflict dialog
+//   following  a processing job is followed; Clear stuck job… offers the conflict dialog
 //   clearing   a clear request is on its way (then a start, when the writer asked to retry)
-// The kind (jobs.js) supplies the routes and the wording; the dialog, the follower and the history are their own modules.
+// The story's event stream (story-stream.js, through story-view.js) hands the panel every event of its kind's jobs, so it
+// follows a job whoever started it: this tab, another tab, the API or the command line.
+// The kind (jobs.js) supplies the routes and the wording; the dialog and the history are their own modules.
 import { ApiError } from './api.js';
 import { createConflictDialog } from './conflict-dialog.js';
 import { el, show, showError, uniqueId } from './dom.js';
 import { clock, since } from './format.js';
-import { createJobFollower } from './job-follower.js';
 import { createJobHistory } from './job-history.js';
+
+// While a job is followed it is read again this often: events carry no heartbeat that changes nothing, nor the place of a
+// waiting job in the fair order.
+const rereadEvery = 5000;
 
 export function createJobPanel({ kind, kinds, api, story, content = [], onProgress = () => {}, onCompleted = () => {} }) {
   let currentStory = story;
   let state = 'idle';
   let shown = null; // the job the progress area describes: the followed one, or the last one that ended here
   let ticker = null;
+  let reread = null;
   let announcedDone = null;
   let disposed = false;
   let extra = {}; // what the start asked for beyond the form (a kind's chosen scenes), kept for a retry after a clear
@@ -69,7 +75,6 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
   const errorBox = el('div', { class: 'notice error', role: 'alert', 'data-role': 'error', hidden: true });
 
   const history = createJobHistory({ api, kind });
-  const follower = createJobFollower({ api, kind, onJob, onError: (error) => showError(errorBox, error) });
   const dialog = createConflictDialog(kind);
   document.body.append(dialog.element);
 
@@ -187,9 +192,11 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
     announcedDone = null;
     if (announcement) announce(announcement);
     if (job.status === 'processing') {
-      follower.follow(job);
       ticker = setInterval(renderClocks, 1000);
+      reread = setInterval(() => readAgain(job.id), rereadEvery);
       setState('following');
+      // Heard of through an event: its queue place and previews come from the job's own route.
+      if (job.previews === undefined) readAgain(job.id);
     } else {
       setState('idle');
     }
@@ -197,8 +204,22 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
     onProgress(job);
   }
 
+  async function readAgain(jobId) {
+    try {
+      const job = await api.get(`${kind.routes.jobs}/${jobId}`);
+      if (shown?.id === jobId && state === 'following') onJob(job);
+    } catch {
+      // The next event, or the next read, says how the job stands.
+    }
+  }
+
   function onJob(job) {
     if (disposed || job.id !== shown?.id) return;
+    // Events leave out a waiting job's place in the fair order and a running job's previews: it keeps the last read.
+    if (job.status === 'processing') {
+      if (job.queue_position == null && job.attempts === shown.attempts) job = { ...job, queue_position: shown.queue_position };
+      if (job.previews === undefined && shown.previews !== undefined) job = { ...job, previews: shown.previews };
+    }
     shown = job;
     if (job.status === 'processing') {
       renderProgress();
@@ -210,14 +231,40 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
     renderProgress();
     announce(job.status === 'completed' ? `${kind.activity} completed.` : `${kind.activity} failed. ${job.error ?? ''}`);
     refreshHistory();
+    onProgress(job);
     if (job.status === 'completed') onCompleted(job);
-    else onProgress(job);
+  }
+
+  // An event of one of this kind's jobs for the story, from the story's stream.
+  function receive(type, job) {
+    if (disposed) return;
+    if (job.id === shown?.id) {
+      onJob(job);
+      // Events leave a kind's previews out: a new scene done is read from the job.
+      if (type === 'progress' && Array.isArray(shown.previews)) readAgain(job.id);
+    }
+    // A job this page did not start, or the first word of one it did (its start's answer may come later).
+    else if (job.status === 'processing' && (state === 'idle' || state === 'following')) follow(job, `${kind.activity} is in progress.`);
+    if (type !== 'progress') refreshHistory();
+  }
+
+  // After a gap in the story's stream: the kind's jobs are read again, and the newest followed if it still runs.
+  async function resync() {
+    const jobs = await refreshHistory();
+    const latest = jobs[0];
+    if (disposed || !latest) return;
+    const same = jobs.find((j) => j.id === shown?.id);
+    if (same) onJob(same);
+    if (latest.status === 'processing' && latest.id !== shown?.id && (state === 'idle' || state === 'following')) {
+      follow(latest, `${kind.activity} is in progress.`);
+    }
   }
 
   function stopFollowing() {
-    follower.stop();
     clearInterval(ticker);
+    clearInterval(reread);
     ticker = null;
+    reread = null;
   }
 
   async function refreshHistory() {
@@ -276,9 +323,7 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
   }
 
   // On opening a story: show its history, and follow a job that is already running (started elsewhere).
-  refreshHistory().then((jobs) => {
-    if (!disposed && state === 'idle' && jobs[0]?.status === 'processing') follow(jobs[0], `${kind.activity} is in progress.`);
-  });
+  resync();
   render();
 
   return {
@@ -291,6 +336,8 @@ export function createJobPanel({ kind, kinds, api, story, content = [], onProgre
       currentStory = next;
       renderProgress();
     },
+    receive,
+    resync,
     dispose() {
       disposed = true;
       stopFollowing();

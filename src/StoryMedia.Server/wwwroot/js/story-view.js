@@ -6,6 +6,7 @@ import { plural, when } from './format.js';
 import { createJobPanel } from './job-panel.js';
 import { loadKinds } from './jobs.js';
 import { createSceneEditor } from './scene-editor.js';
+import { followStory } from './story-stream.js';
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,7 +35,11 @@ export async function renderStory(container, api, storyId) {
   }
 
   async function refresh() {
-    showStory(await api.get(`/api/stories/${storyId}`));
+    try {
+      showStory(await api.get(`/api/stories/${storyId}`));
+    } catch {
+      // Signed out (a 401 ends the session) or offline: the stream's next event or reset reads it again.
+    }
   }
 
   // Editing swaps the scene list for an editor; saving shows the story the server answers.
@@ -56,14 +61,28 @@ export async function renderStory(container, api, storyId) {
     editButton.focus();
   }
 
-  // Any kind's completion fetches the story again, which updates the scenes and every panel.
   renderStoryBody(story);
   const panels = kinds.map((kind) => {
     // A kind's own controls on the scenes (such as regenerating one) start its jobs through its panel.
     let panel = null;
     const view = kind.attach?.({ story, scenes, api, start: (extra, opener) => panel?.start(extra, opener) }) ?? {};
-    panel = createJobPanel({ kind, kinds, api, story, content: view.content, onProgress: (job) => view.onProgress?.(job, current), onCompleted: refresh });
-    return { ...panel, update(s) { view.update?.(s); panel.update(s); } };
+    panel = createJobPanel({ kind, kinds, api, story, content: view.content, onProgress: (job) => view.onProgress?.(job, current),
+      // The stream's story_changed reads the story again too; this covers a completion learned by reading the job.
+      onCompleted: refresh });
+    return { ...panel, key: kind.key, update(s) { view.update?.(s); panel.update(s); }, dispose() { panel.dispose(); view.dispose?.(); } };
+  });
+
+  // Every change of the story, whoever makes it, in every tab that shows it: each job event goes to its kind's panel;
+  // a change of the story's media or scenes (a completed job published them, an edit) reads the story again.
+  const stream = followStory({
+    api,
+    storyId,
+    onJob: (type, job) => panels.find((panel) => panel.key === job.kind)?.receive(type, job),
+    onStoryChanged: refresh,
+    onResync() {
+      refresh();
+      for (const panel of panels) panel.resync();
+    },
   });
 
   container.replaceChildren(
@@ -73,6 +92,7 @@ export async function renderStory(container, api, storyId) {
       el('div', { class: 'story-main' }, el('div', { class: 'scenes-toolbar' }, editButton), scenes, editorSlot),
       el('aside', { class: 'story-side', 'aria-label': 'Generation' }, ...panels.map((panel) => panel.element))));
   return () => {
+    stream.stop();
     for (const panel of panels) panel.dispose();
   };
 }

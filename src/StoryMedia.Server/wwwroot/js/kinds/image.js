@@ -1,6 +1,7 @@
-// Image jobs on the story page: the form's style and instructions, progress as scenes done, the scene list's marks for
-// the scenes a running job has finished (their images appear together when it completes), and on each scene what only
-// images have: Regenerate (this scene, or the selected ones), how its image was made, and Regenerate with the same seed.
+// Image jobs on the story page: the form's style and instructions, progress as scenes done, each scene's new image as a
+// preview marked "not yet published" as soon as a running job has made it (the story's own images change together when
+// it completes; a cleared or failed job's previews go), and on each scene what only images have: Regenerate (this scene,
+// or the selected ones), how its image was made, and Regenerate with the same seed.
 import { el } from '../dom.js';
 import { duration, plural, when } from '../format.js';
 
@@ -109,26 +110,88 @@ export default {
             el('label', { class: 'select-scene' }, pick, el('span', { text: 'Select' })),
             el('button', { type: 'button', class: 'button subtle', 'data-role': 'regenerate-scene', 'aria-label': `Regenerate ${label.toLowerCase()}`,
               onclick: (event) => start({ scene_ids: [scene.id] }, event.currentTarget) }, 'Regenerate')),
-          scene.image_provenance ? provenance(scene.image_provenance, scene, start) : null);
+          ...(scene.image_provenance ? [provenance(scene.image_provenance, scene, start)] : []));
       }
       renderSelection();
+    }
+
+    // The previews of the running job the panel shows: scene id → { url, src }. The service serves a preview to the
+    // job's owner alone, so it is fetched with the token and shown from an object URL (src stays null while it loads).
+    const previews = new Map();
+    let previewJob = null; // { id, running } of the job the previews are of
+
+    function dropPreviews() {
+      for (const preview of previews.values()) if (preview.src) URL.revokeObjectURL(preview.src);
+      previews.clear();
+      previewJob = null;
+    }
+
+    // Shows each loaded preview in its scene's frame in place of the published picture, and the picture again without one.
+    function renderPreviews() {
+      for (const item of scenes.children) {
+        const frame = item.querySelector('.frame');
+        if (!frame) continue;
+        const src = previews.get(item.dataset.sceneId)?.src;
+        let image = frame.querySelector('img[data-role=preview]');
+        if (src && !image) {
+          image = el('img', { 'data-role': 'preview', width: 768, height: 432, decoding: 'async',
+            alt: `New image for scene ${item.dataset.position}, not yet published` });
+          frame.prepend(image);
+        }
+        if (src && image.getAttribute('src') !== src) image.src = src;
+        if (!src) image?.remove();
+        for (const picture of frame.querySelectorAll(':scope > :not([data-role=preview]):not(.scene-state)')) picture.hidden = Boolean(src);
+      }
+    }
+
+    function takePreviews(job) {
+      const running = job.status === 'processing';
+      if (previewJob?.id !== job.id) dropPreviews();
+      // A completed job's previews stay until the story read again shows its published images (see decorate).
+      if (job.status === 'failed') dropPreviews();
+      else previewJob = { id: job.id, running };
+      for (const { scene_id: sceneId, url } of running ? job.previews ?? [] : []) {
+        if (previews.get(sceneId)?.url === url) continue;
+        const preview = { url, src: null };
+        previews.set(sceneId, preview);
+        api.objectUrl(url).then((src) => {
+          if (previews.get(sceneId) !== preview) {
+            URL.revokeObjectURL(src);
+            return;
+          }
+          preview.src = src;
+          renderPreviews();
+        }, () => {
+          // Gone: the job ended meanwhile, and its next event says how.
+          if (previews.get(sceneId) === preview) previews.delete(sceneId);
+        });
+      }
+      renderPreviews();
     }
 
     decorate(story);
     return {
       content: [regenerateSelected],
-      update: decorate,
+      update(current) {
+        if (previewJob && !previewJob.running) dropPreviews();
+        decorate(current);
+        renderPreviews();
+      },
       onProgress(job, current) {
         const running = job.status === 'processing';
         if (running && !plans.has(job.id)) planOf(api, job).then(() => this.onProgress(job, current), () => {});
+        takePreviews(job);
         const planned = new Set(plannedScenes(job, current));
         const order = current.scenes.filter((s) => planned.has(s.id));
-        const { done } = running ? scenesDone(job, current) : { done: -1 };
+        // The scenes made so far are those with a preview; the service reports them in every view of a running job.
+        const made = new Set((job.previews ?? []).map((p) => p.scene_id));
+        const next = order.findIndex((s) => !made.has(s.id));
         for (const item of scenes.children) {
           const index = order.findIndex((s) => s.id === item.dataset.sceneId);
-          item.dataset.state = done < 0 || index < 0 ? '' : index < done ? 'rendered' : index === done ? 'rendering' : 'waiting';
+          item.dataset.state = !running || index < 0 ? '' : made.has(item.dataset.sceneId) ? 'rendered' : index === next ? 'rendering' : 'waiting';
         }
       },
+      dispose: dropPreviews,
     };
   },
 };

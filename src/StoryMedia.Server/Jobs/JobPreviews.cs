@@ -22,7 +22,8 @@ public static class JobPreviews
     /// <summary>The job's previews, read as its user: null for a kind without them, empty once the job ended.</summary>
     public static async Task<IReadOnlyList<JobPreview>?> OfAsync(Database database, IJobKind kind, Job job, CancellationToken cancellationToken)
     {
-        if (kind.PreviewsOfJob is null || !job.IsProcessing)
+        // A job no worker has claimed yet (a new start, most 409s) has made nothing: no read for it.
+        if (kind.PreviewsOfJob is null || !job.IsProcessing || job.Attempts == 0)
         {
             return kind.PreviewsOfJob is null ? null : [];
         }

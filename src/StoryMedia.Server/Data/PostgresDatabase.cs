@@ -72,77 +72,60 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         BatchStatement[] all = [.. scope.Deferred, .. statements];
         scope.Deferred.Clear();
         await using var batch = new NpgsqlBatch((NpgsqlConnection)scope.Connection, (NpgsqlTransaction)scope.Transaction);
-        foreach (var statement in all)
-        {
-            batch.BatchCommands.Add(BatchCommand(statement.Sql, statement.Parameters));
-        }
-        var results = new List<IReadOnlyList<object>>(all.Length);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        for (var i = 0; i < all.Length; i++)
-        {
-            if (i > 0 && !await reader.NextResultAsync(cancellationToken))
-            {
-                throw new InvalidOperationException($"A batched statement returned no result set: {all[i].Sql}");
-            }
-            results.Add(await BatchStatement.ReadAllAsync(reader, all[i].Row, cancellationToken));
-        }
+        var results = await RunAsync(batch, all, cancellationToken);
         return results.GetRange(all.Length - statements.Count, statements.Count);
     }
 
     /// <summary>The role switch and the statements in one implicit transaction: one round trip.</summary>
-    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrEmpty(Roles.Worker))
-        {
-            return await base.BatchAsWorkerAsync(statements, cancellationToken);
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", "{}"), ("role", Roles.Worker)]));
-        foreach (var statement in statements)
-        {
-            batch.BatchCommands.Add(BatchCommand(statement.Sql, statement.Parameters));
-        }
-        var results = new List<IReadOnlyList<object>>(statements.Count);
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        foreach (var statement in statements)
-        {
-            if (!await reader.NextResultAsync(cancellationToken))
-            {
-                throw new InvalidOperationException($"A batched statement returned no result set: {statement.Sql}");
-            }
-            results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
-        }
-        return results;
-    }
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken) =>
+        string.IsNullOrEmpty(Roles.Worker)
+            ? await base.BatchAsWorkerAsync(statements, cancellationToken)
+            : await RunAsAsync(Roles.Worker, "{}", statements, cancellationToken);
 
     /// <summary>The role switch and the read in one implicit transaction: one round trip.</summary>
     public override async Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         string.IsNullOrEmpty(Roles.Request)
             ? await base.ReadAsUserAsync(userId, sql, row, cancellationToken, parameters)
-            : await ReadAsAsync(Roles.Request, Claims(userId), sql, row, parameters, cancellationToken);
+            : [.. (await RunAsAsync(Roles.Request, Claims(userId), [new(sql, r => row(r)!, parameters)], cancellationToken))[0].Cast<T>()];
 
     /// <summary>The role switch and the read in one implicit transaction: one round trip.</summary>
     public override async Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
         string.IsNullOrEmpty(Roles.Worker)
             ? await base.ReadAsWorkerAsync(sql, row, cancellationToken, parameters)
-            : await ReadAsAsync(Roles.Worker, "{}", sql, row, parameters, cancellationToken);
+            : [.. (await RunAsAsync(Roles.Worker, "{}", [new(sql, r => row(r)!, parameters)], cancellationToken))[0].Cast<T>()];
 
-    private async Task<List<T>> ReadAsAsync<T>(string role, string claims, string sql, Func<DbDataReader, T> row, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
+    /// <summary>The statements on a connection of their own, behind the switch to <paramref name="role"/>, in one implicit transaction.</summary>
+    private async Task<List<IReadOnlyList<object>>> RunAsAsync(string role, string claims, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var batch = new NpgsqlBatch(connection);
-        batch.BatchCommands.Add(BatchCommand(SwitchRole, [("claims", claims), ("role", role)]));
-        batch.BatchCommands.Add(BatchCommand(sql, parameters));
-        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        await reader.NextResultAsync(cancellationToken);
-        var rows = new List<T>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(row(reader));
-        }
-        return rows;
+        var results = await RunAsync(batch, [SwitchTo(role, claims), .. statements], cancellationToken);
+        return results.GetRange(1, statements.Count);
     }
+
+    /// <summary>Sends the statements as one batch and reads each one's result set in turn.</summary>
+    private static async Task<List<IReadOnlyList<object>>> RunAsync(NpgsqlBatch batch, BatchStatement[] statements, CancellationToken cancellationToken)
+    {
+        foreach (var statement in statements)
+        {
+            batch.BatchCommands.Add(BatchCommand(statement.Sql, statement.Parameters));
+        }
+        var results = new List<IReadOnlyList<object>>(statements.Length);
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        for (var i = 0; i < statements.Length; i++)
+        {
+            if (i > 0 && !await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"A batched statement returned no result set: {statements[i].Sql}");
+            }
+            results.Add(await BatchStatement.ReadAllAsync(reader, statements[i].Row, cancellationToken));
+        }
+        return results;
+    }
+
+    // Workers carry no user: empty claims, so auth.uid() is null in any policy that asks.
+    private static BatchStatement SwitchTo(string role, string claims) =>
+        new(SwitchRole, BatchStatement.Ignore, ("claims", claims), ("role", role));
 
     private static NpgsqlBatchCommand BatchCommand(string sql, (string Name, object? Value)[] parameters)
     {
@@ -161,12 +144,11 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         {
             var transaction = await connection.BeginTransactionAsync(cancellationToken);
             var role = userId is null ? Roles.Worker : Roles.Request;
-            // Workers carry no user: empty claims, so auth.uid() is null in any policy that asks.
             var claims = userId is { } user ? Claims(user) : "{}";
             if (deferRoleSwitch && !string.IsNullOrEmpty(role))
             {
                 var scope = new DatabaseTransaction(connection, transaction, gate: null);
-                scope.Deferred.Add(new BatchStatement(SwitchRole, BatchStatement.Ignore, ("claims", claims), ("role", role)));
+                scope.Deferred.Add(SwitchTo(role, claims));
                 return scope;
             }
             if (!string.IsNullOrEmpty(role))

@@ -16,20 +16,17 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
 
     private readonly IStoryEventSink[] sinks = [.. sinks ?? []];
 
-    public const string Append = """
-        insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
-        values (@story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
-                @user_id, @type, @job_kind, @job_id, @data, @now)
-        returning seq
-        """;
-
     private static string AppendWhere(string condition) => $"""
         insert into story_events (story_id, seq, user_id, type, job_kind, job_id, data, created_at)
-        select @story_id, coalesce((select max(seq) from story_events where story_id = @story_id), 0) + 1,
-               @user_id, @type, @job_kind, @job_id, @data, @now
+        select @story_id, coalesce({AppendedSeq}, 0) + 1, @user_id, @type, @job_kind, @job_id, @data, @now
          where {condition}
         returning seq
         """;
+
+    // The condition of an append that nothing guards.
+    private const string Always = "1 = 1";
+
+    public static readonly string Append = AppendWhere(Always);
 
     private const string Since = """
         select seq, type, job_kind, job_id, data, created_at
@@ -70,6 +67,7 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
     /// </summary>
     public IReadOnlyList<BatchStatement> Appends(IEnumerable<StoryEvent> events, DateTimeOffset now, string? onlyIf = null, params (string Name, object? Value)[] onlyIfParameters)
     {
+        var condition = onlyIf ?? Always;
         var append = onlyIf is null ? Append : AppendWhere(onlyIf);
         var guard = onlyIfParameters.Where(p => p.Name != "job_id").ToArray();
         var statements = new List<BatchStatement>();
@@ -84,7 +82,7 @@ public sealed class StoryEventLog(Database database, IEnumerable<IStoryEventSink
             statements.Add(new BatchStatement(append, r => r.GetInt64(r.GetOrdinal("seq")),
                 [("story_id", e.StoryId), ("user_id", e.UserId), ("type", e.Type), ("job_kind", e.JobKind), ("job_id", e.JobId),
                  ("data", e.Data), ("now", now), .. guard]));
-            statements.AddRange(sinks.SelectMany(sink => sink.Statements(e, now, onlyIf ?? "1 = 1"))
+            statements.AddRange(sinks.SelectMany(sink => sink.Statements(e, now, condition))
                 .Select(statement => statement with { Parameters = [.. statement.Parameters, .. guard.Where(g => statement.Parameters.All(p => p.Name != g.Name))] }));
         }
         return statements;

@@ -75,6 +75,21 @@ public sealed class StoryEventLogTests
         Assert.Equal("stale", JsonDocument.Parse(events[3].Data).RootElement.GetProperty("error").GetString());
     }
 
+    [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_worker_that_lost_its_job_logs_no_progress(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewStoryAsync(user);
+        Assert.IsType<StartOutcome.Started>(await StartAsync(stores, story.Id, t0));
+        var claimed = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
+        Assert.IsType<ClearOutcome.Cleared>(await stores.Jobs.ClearAsync(ImageJobKind.Kind, story.Id, user, "cleared", t0.AddSeconds(1), None));
+
+        Assert.False(await stores.Jobs.ReportProgressAsync(claimed, 50, t0.AddSeconds(2), t0.AddSeconds(32), None));
+
+        Assert.Equal(["started", "progress", "cleared"], (await stores.Events.ReadAsync(story.Id, user, 0, 100, None)).Select(e => e.Type));
+    }
+
     [Fact]
     public async Task Appends_from_many_transactions_commit_in_seq_order_so_a_polling_reader_never_skips_one()
     {

@@ -52,8 +52,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         }
         var blockers = kinds.BlockersOf(kindName);
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
-        // A blocked kind reads, under the story's exclusive lock, its own kind's processing job first, then each blocker's.
-        var runningKinds = blockers.Count == 0 ? [] : staleKinds;
+        // Under the story's exclusive lock, the kind's own processing job first, then each blocker's: in a burst, the
+        // starts that read before the winner committed queue on that lock, and each answers after one round trip under it.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {
@@ -66,7 +66,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 database.LockUser(job.UserId, wait: true),
                 .. staleKinds.Select(k => new BatchStatement(k.ClearStale, k.Read,
                     ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError))),
-                .. runningKinds.Select(k => new BatchStatement(k.Running, k.Read, ("story_id", job.StoryId))),
+                .. staleKinds.Select(k => new BatchStatement(k.Running, k.Read, ("story_id", job.StoryId))),
                 new(fair.UserBounds, ReadBounds, ("user_id", job.UserId), ("now", now), ("window_start", now - bounds.Window),
                     ("max_waiting", bounds.MaxWaiting), ("max_started", bounds.StartsPerWindow)),
             ];
@@ -76,7 +76,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 return new StartOutcome.StoryNotFound();
             }
             var stale = results.Skip(2).Take(staleKinds.Count).SelectMany(rows => rows.Cast<Job>()).ToList();
-            var running = results.Skip(2 + staleKinds.Count).Take(runningKinds.Count).Select(rows => rows.Cast<Job>().FirstOrDefault()).ToList();
+            var running = results.Skip(2 + staleKinds.Count).Take(staleKinds.Count).Select(rows => rows.Cast<Job>().FirstOrDefault()).ToList();
             if (running.Count > 0 && running[0] is { } own)
             {
                 return new StartOutcome.AlreadyRunning(own);

@@ -99,7 +99,7 @@ public static class Fairness
         await using var data = NpgsqlDataSource.Create(host.OneWorkerDatabase);
         var history = await JobHistory.ReadAsync(data, [.. last.A.Select(j => j.Id), last.B.Id], ct);
         report.Charts.Add(new("6 fairness", "bench-fairness.png", "Fairness timeline: which user's job ran when",
-            $"Fairness (the last of {rounds} rounds; the server has one worker, so every bar ran on it): user A's backlog waits (thin) while B's job, started at 0 s, runs right after the A job that was running; under first-in-first-out claims it would run last.",
+            $"Fairness (the last of {rounds} rounds; the server has one worker, so every bar ran on it): look where B's job, started at 0 s, runs: fair claims run it right after the A job that was running, while A's backlog waits (thin bars); first-in-first-out claims would run it last.",
             path => Charts.FairnessTimeline(path, [.. last.A.Select(j => history[j.Id])], history[last.B.Id])));
     }
 

@@ -284,30 +284,6 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         return new ClaimResult(claimed, exhausted, nextLeaseExpiry);
     }
 
-    /// <summary>The job as the API shows it, with its queue position while it waits and its kind's previews.</summary>
-    public async Task<JobView> ViewAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken) =>
-        JobView.Of(job) with
-        {
-            QueuePosition = await QueuePositionAsync(job, now, cancellationToken),
-            Previews = await JobPreviews.OfAsync(database, kinds[job.Kind], job, cancellationToken),
-        };
-
-    /// <summary>
-    /// The waiting job's place in the fair order now (an estimate, <see cref="FairShareSql.QueuePosition"/>); null for a
-    /// job that is running or finished. Read as the workers: it counts every user's jobs, and answers only a number.
-    /// </summary>
-    public async Task<int?> QueuePositionAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (!job.IsProcessing || job.LeaseExpiresAt >= now)
-        {
-            return null;
-        }
-        var positions = await database.ReadAsWorkerAsync(fair.QueuePosition,
-            r => Convert.ToInt32(r.GetValue(r.GetOrdinal("position")), CultureInfo.InvariantCulture), cancellationToken,
-            ("user_id", job.UserId), ("job_id", job.Id), ("created_at", job.CreatedAt), ("now", now));
-        return positions.Count == 0 ? null : positions[0];
-    }
-
     /// <summary>Keeps the jobs that wait for a worker from looking silent; returns how many it touched.</summary>
     public Task<int> VouchForWaitingAsync(string kind, DateTimeOffset now, DateTimeOffset freshBefore, CancellationToken cancellationToken) =>
         database.ExecuteAsWorkerAsync(sql[kind].VouchForWaiting, cancellationToken, ("now", now), ("fresh_before", freshBefore));

@@ -294,7 +294,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"the job added a median {Report.Number(overhead.Median, "0.0")} ms per scene to the loop's {Report.Number(render, "0.0")} ms of rendering, {Report.Percent(share.Median)} " +
             $"(targets ≤ 2 ms and ≤ +10 %: {(met ? "met" : "missed")}). Half the pairs lay between {Report.Number(overhead.LowerQuartile, "0.0")} and {Report.Number(overhead.UpperQuartile, "0.0")} ms per scene, " +
             $"and single pairs between {Report.Number(overhead.Min, "0.0")} and {Report.Number(overhead.Max, "0.0")} ms: on this shared machine one pair proves little, the median of many does. " +
-            "Per scene the pipeline adds a PNG file write, one fenced insert and one progress update with its event in the story's change log; per job, the start request, the claim and the completion " +
+            "Per scene the pipeline adds a PNG file write and one write transaction (the scene's image, its progress and the progress event in the story's change log, one round trip on PostgreSQL); per job, the start request, the claim and the completion " +
             $"(the start request alone: a median {Report.Number(result.StartRequestMs.Median)} ms between sending it and the job's created_at). " +
             $"To keep the full bench within about ten minutes, a run has {result.Scenes} scenes (the earlier figure used 60) rather than fewer runs: the spread needs the runs, and the per-job costs stay small beside {result.Scenes} scenes. " +
             "The loop renders in the bench process and the job in the server process: both .NET Release builds with server GC.");

@@ -45,11 +45,11 @@ public sealed class ImageJobExecutor(
             var took = time.GetElapsedTime(sceneStarted);
             var key = await StorageFailures.SaveForJobAsync(() => media.SaveAsync(image.Bytes, image.ContentType, token), $"the image of scene {scene.Position}", "images");
             var made = ProvenanceOf(request, image, took) with { BillingNote = billingNote };
-            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, made, token));
             await reporting.WaitAsync(token);
             try
             {
-                await context.ReportAsync(++count, total, token);
+                // The image's record goes in the progress report's transaction: one round trip a scene, fenced as a whole.
+                await context.ReportAsync(++count, total, [ImageJobOutputs.SceneImage(scene.Id, key, made)], token);
             }
             finally
             {

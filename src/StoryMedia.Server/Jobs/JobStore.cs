@@ -296,11 +296,18 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         await FencedAsync(JobLease.Of(claimed), sql[claimed.Kind].HeartbeatSameProgress, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress)) ||
         await ReportProgressAsync(claimed, progress, now, leaseUntil, cancellationToken);
 
+    /// <summary>A heartbeat with new progress and its <c>progress</c> event, one round trip on PostgreSQL.</summary>
+    public Task<bool> ReportProgressAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        ReportProgressAsync(claimed, progress, changed: true, [], now, leaseUntil, cancellationToken);
+
     /// <summary>
-    /// A heartbeat with new progress and its <c>progress</c> event, one round trip on PostgreSQL: the event is appended only
-    /// if the fenced update matched. Its data is the claimed job as the update leaves it, so nothing is read back.
+    /// A heartbeat with the progress, the kind's records of what the work made (<paramref name="made"/>) and, when the
+    /// progress <paramref name="changed"/>, its <c>progress</c> event: one worker transaction, one round trip on PostgreSQL.
+    /// The fenced heartbeat goes first and locks the job's row until the commit, so the lease holds for every statement
+    /// after it or for none, and each of them is fenced as well: a worker that lost the job writes none of them. The
+    /// event's data is the claimed job as the update leaves it, so nothing is read back.
     /// </summary>
-    public async Task<bool> ReportProgressAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public async Task<bool> ReportProgressAsync(Job claimed, int progress, bool changed, IReadOnlyList<FencedWrite> made, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         var q = sql[claimed.Kind];
         var fence = JobSql.LeaseParameters(JobLease.Of(claimed));
@@ -310,7 +317,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         List<BatchStatement> statements =
         [
             new(q.Heartbeat, BatchStatement.Ignore, [.. fence, ("now", now), ("lease_until", leaseUntil), ("progress", progress)]),
-            .. events.Appends([after], now, JobSql.Held(q.Table), fence),
+            .. made.Select(write => new BatchStatement(write.Sql, BatchStatement.Ignore, [.. fence, .. write.Parameters])),
+            .. changed ? events.Appends([after], now, JobSql.Held(q.Table), fence) : [],
         ];
         return (await database.BatchAsWorkerAsync(statements, cancellationToken))[0].Count == 1;
     }

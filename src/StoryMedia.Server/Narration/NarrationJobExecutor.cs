@@ -37,11 +37,11 @@ public sealed class NarrationJobExecutor(
                 var sceneStarted = time.GetTimestamp();
                 var (audio, seconds) = await SpeakAsync(new SpeechRequest(scene.SceneId, scene.Position, scene.Text, job.Style), work.FullName, token);
                 var key = await StorageFailures.SaveForJobAsync(() => media.SaveFileAsync(audio.Path, audio.ContentType, token), $"the narration of scene {scene.Position}", "narration");
-                context.EnsureStillOurs(await outputs.RecordSceneAudioAsync(context.Lease, scene.SceneId, key, seconds, token));
                 await reporting.WaitAsync(token);
                 try
                 {
-                    await context.ReportAsync(++count, total, token);
+                    // The audio's record goes in the progress report's transaction: one round trip a scene, fenced as a whole.
+                    await context.ReportAsync(++count, total, [NarrationJobOutputs.SceneAudio(scene.SceneId, key, seconds)], token);
                 }
                 finally
                 {

@@ -94,8 +94,8 @@ public static class WebhookDeliveries
                 $"**Webhooks (PostgreSQL).** {jobs} one-scene jobs completed back to back on a server with two workers and one deployment destination (`Webhooks:Url`) on a receiver in the bench process; " +
                 $"every job's `completed` delivery arrived, signed, at {Report.Number(deliveryRate, "0.0")} per second against {Report.Number(completionRate, "0.0")} completions per second over the same jobs " +
                 $"({(deliveryRate >= completionRate * 0.95 ? "the outbox kept up" : "the outbox fell behind")}). A delivery row is written in the completion's own transaction; the delivery loop on every instance " +
-                $"claims due rows every `Webhooks:PollInterval` ({Report.Number(pollMs)} ms) and sends up to `Webhooks:Concurrency` at once, so a completion waits at most about one poll interval " +
-                $"plus the request: the median delay was {Report.Number(median)} ms and the p95 {Report.Number(p95)} ms.");
+                $"is woken by the `NOTIFY` the completion's transaction sends when it commits (and claims due rows every `Webhooks:PollInterval`, {Report.Number(pollMs)} ms, besides), " +
+                $"and sends up to `Webhooks:Concurrency` at once: the median delay was {Report.Number(median)} ms and the p95 {Report.Number(p95)} ms (with polling alone it was 487 ms and 962 ms in the previous round's run).");
         }
     }
 

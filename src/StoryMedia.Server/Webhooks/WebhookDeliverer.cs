@@ -11,6 +11,7 @@ namespace StoryMedia.Webhooks;
 public sealed class WebhookDeliverer(
     WebhookStore store,
     WebhookSender sender,
+    DeliveryWakeups wakeups,
     IOptions<WebhookOptions> options,
     TimeProvider time,
     ILogger<WebhookDeliverer> logger) : BackgroundService
@@ -45,7 +46,7 @@ public sealed class WebhookDeliverer(
             }
             if (sent == 0)
             {
-                await Task.Delay(o.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await wakeups.WaitAsync(o.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
         }
     }

@@ -18,6 +18,8 @@ public static class WebhookSetup
         services.AddSingleton<IStoryEventSink>(sp => sp.GetRequiredService<WebhookStore>());
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookStart>();
+        services.AddSingleton<DeliveryWakeups>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryWakeups>());
         services.AddHostedService<WebhookDeliverer>();
         services.AddHttpClient(WebhookSender.ClientName, (sp, client) => client.Timeout = sp.GetRequiredService<IOptions<WebhookOptions>>().Value.Timeout)
             // Every connection goes through the address check; a proxy would connect for us and skip it.

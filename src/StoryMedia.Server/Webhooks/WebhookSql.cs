@@ -32,6 +32,15 @@ public sealed class WebhookSql(string skipLocked)
         """;
 
     /// <summary>
+    /// <paramref name="enqueue"/> (one of the two above) with a <c>NOTIFY</c> for each delivery it queues (PostgreSQL only):
+    /// PostgreSQL passes it on when the transaction commits, and every instance's deliverer wakes (<see cref="DeliveryWakeups"/>).
+    /// </summary>
+    public static string Announced(string enqueue) => $"""
+        with queued as ({enqueue})
+        select q.id from queued q cross join lateral (select pg_notify('{DeliveryWakeups.Channel}', q.id::text)) as n
+        """;
+
+    /// <summary>
     /// Coalescing: a progress delivery not yet sent is dropped once a later event of its job waits for the same
     /// destination; that event carries the newer state.
     /// </summary>

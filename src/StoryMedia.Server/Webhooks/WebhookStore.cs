@@ -36,6 +36,8 @@ public sealed class WebhookStore(Database database, IOptions<WebhookOptions> opt
 {
     private readonly WebhookSql sql = new(database.Provider == DatabaseProvider.Postgres ? "for update skip locked" : "");
 
+    private readonly Func<string, string> queue = database.Provider == DatabaseProvider.Postgres ? WebhookSql.Announced : sql => sql;
+
     public Database Database => database;
 
     /// <summary>In the start's transaction, before its <c>started</c> event: the job's destination and events.</summary>
@@ -64,11 +66,11 @@ public sealed class WebhookStore(Database database, IOptions<WebhookOptions> opt
             ("job_id", jobId), ("job_kind", kind), ("user_id", e.UserId), ("event", e.Type), ("story_id", e.StoryId),
             ("body", body), ("now", now), ("retry_until", now + o.RetryFor),
         ];
-        yield return new BatchStatement(WebhookSql.EnqueueSubscribed(onlyIf), BatchStatement.Ignore,
+        yield return new BatchStatement(queue(WebhookSql.EnqueueSubscribed(onlyIf)), BatchStatement.Ignore,
             [("id", Guid.CreateVersion7(now)), ("event_pattern", WebhookEvents.Pattern(e.Type)), .. parameters]);
         if (o.Url is { Length: > 0 } url && o.DeploymentEvents.Contains(e.Type, StringComparer.Ordinal))
         {
-            yield return new BatchStatement(WebhookSql.EnqueueDeployment(onlyIf), BatchStatement.Ignore, [("id", Guid.CreateVersion7(now)), ("url", url), .. parameters]);
+            yield return new BatchStatement(queue(WebhookSql.EnqueueDeployment(onlyIf)), BatchStatement.Ignore, [("id", Guid.CreateVersion7(now)), ("url", url), .. parameters]);
         }
     }
 

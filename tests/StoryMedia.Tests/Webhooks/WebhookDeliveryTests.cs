@@ -128,6 +128,26 @@ public sealed class WebhookDeliveryTests(ITestOutputHelper output)
         Assert.All(deliveries, d => Assert.Equal(("deployment", null, "delivered"), (d.Destination, d.Url, d.Status)));
     }
 
+    [Fact]
+    public async Task On_PostgreSQL_a_queued_delivery_wakes_the_deliverer_without_waiting_for_its_poll()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var settings = Settings();
+        settings["Webhooks:Url"] = receiver.Url().ToString();
+        settings["Webhooks:Events:0"] = "completed";
+        // Polling alone would send the delivery ten minutes after the instance's first look.
+        settings["Webhooks:PollInterval"] = "00:10:00";
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(Backend.Postgres), settings);
+        using var client = instance.Client(Guid.NewGuid());
+        var story = await client.CreateStoryAsync(scenes: 1);
+
+        var job = await client.StartAsync(story.Id);
+        await client.WaitUntilFinishedAsync(job.Id);
+
+        await Eventually.TrueAsync(() => Delivered(receiver, job.Id).Count == 1, TimeSpan.FromSeconds(30), "The completion was not delivered before the next poll.");
+        Assert.Equal(["completed"], Delivered(receiver, job.Id));
+    }
+
     /// <summary>The job's types the receiver accepted, each webhook-id counted once, in the order they first arrived.</summary>
     private static List<string> Delivered(WebhookReceiver receiver, Guid job) =>
         [.. receiver.Arrivals.Where(a => a.Accepted && a.JobId == job).DistinctBy(a => a.Id).Select(a => a.Type[(a.Type.IndexOf('.', StringComparison.Ordinal) + 1)..])];

@@ -83,6 +83,12 @@ public abstract class Database
     public async Task<List<T>> ReadAsync<T>(DatabaseTransaction scope, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(scope, sql, parameters);
+        return await ReadAsync(command, row, cancellationToken);
+    }
+
+    /// <summary>A bound command's rows, each mapped by <paramref name="row"/>.</summary>
+    protected static async Task<List<T>> ReadAsync<T>(DbCommand command, Func<DbDataReader, T> row, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
@@ -109,8 +115,11 @@ public abstract class Database
         return Bound(scope.CommandFor(sql), scope.Transaction, parameters);
     }
 
-    // A kept command already has the parameters of its last use: the same names get new values, without new objects.
-    private DbCommand Bound(DbCommand command, DbTransaction? transaction, (string Name, object? Value)[] parameters)
+    /// <summary>
+    /// Sets the command's transaction and parameters. A kept command already has the parameters of its last use: the
+    /// same names get new values, without new objects.
+    /// </summary>
+    protected DbCommand Bound(DbCommand command, DbTransaction? transaction, (string Name, object? Value)[] parameters)
     {
         command.Transaction = transaction;
         var bound = command.Parameters;

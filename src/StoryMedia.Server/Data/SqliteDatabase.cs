@@ -58,6 +58,19 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
 
     private static readonly BatchStatement Held = new("select 1 as locked", r => r.GetBoolean(0));
 
+    private static readonly IReadOnlyList<object> HeldRow = [true];
+
+    /// <summary>One statement after the other; a lock the write transaction already holds (<see cref="Held"/>) is answered without running one.</summary>
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        var results = new List<IReadOnlyList<object>>(statements.Count);
+        foreach (var statement in statements)
+        {
+            results.Add(ReferenceEquals(statement, Held) ? HeldRow : (await base.BatchAsync(scope, [statement], cancellationToken))[0]);
+        }
+        return results;
+    }
+
     /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
     protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {
@@ -91,6 +104,27 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
             writer = null;
             release.Dispose();
             throw;
+        }
+    }
+
+    // One statement reads one consistent snapshot by itself (autocommit): no BEGIN and ROLLBACK around it.
+    public override Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        ReadAloneAsync(sql, row, parameters, cancellationToken);
+
+    public override Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        ReadAloneAsync(sql, row, parameters, cancellationToken);
+
+    private async Task<List<T>> ReadAloneAsync<T>(string sql, Func<DbDataReader, T> row, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var reader = TakeIdleReader() ?? new PreparedSqliteConnection((SqliteConnection)await OpenAsync(cancellationToken));
+        try
+        {
+            await using var command = Bound(reader.CommandFor(sql), null, parameters);
+            return await ReadAsync(command, row, cancellationToken);
+        }
+        finally
+        {
+            ReturnReader(reader);
         }
     }
 

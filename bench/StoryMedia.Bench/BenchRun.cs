@@ -18,6 +18,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
     private readonly Stopwatch clock = Stopwatch.StartNew();
     private readonly Guid user = Guid.NewGuid();
 
+    /// <summary>Every pipeline's runs, drawn together on one chart.</summary>
+    private readonly List<(string Label, Pipeline.Result Result)> pipelines = [];
+
     public async Task<Report> RunAsync(string command, CancellationToken ct)
     {
         var serverDll = ServerDll();
@@ -82,7 +85,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             await PostgresThroughputAsync(report, postgres, apiClients.All, work, ct);
             await PipelineAsync(report, "PostgreSQL", pipelineClient, ct);
             await using var host = new ScenarioHost(cluster, serverDll, work, sizes, Say);
-            await S3Pipeline.RunAsync(report, host, user, ct);
+            pipelines.Add(("PostgreSQL, S3 store", await S3Pipeline.RunAsync(report, host, user, ct)));
             await VideoRender.RunAsync(report, host, ct);
             await Fairness.RunAsync(report, host, ct);
             await WebhookDeliveries.RunAsync(report, host, ct);
@@ -91,7 +94,11 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             double resumedSeconds;
             await using (var recoveryData = NpgsqlDataSource.Create(recovery))
             {
-                resumedSeconds = await Recovery.KillAsync([servers["pg-recovery-1"], servers["pg-recovery-2"]], recoveryClient, recoveryData, sizes.RecoveryScenes, ct);
+                var takeover = await Recovery.KillAsync([servers["pg-recovery-1"], servers["pg-recovery-2"]], recoveryClient, recoveryData, sizes.RecoveryScenes, ct);
+                resumedSeconds = takeover.Seconds;
+                report.Charts.Add(new("4 recovery", "bench-recovery.png", "Recovery timeline: kill -9, lease, takeover",
+                    "Recovery: the job's instance is killed at 0 s; the other instance claims the job once the lease (shaded, from the killed worker's last heartbeat) runs out, and finishes it; the gap between the shading's end and the green bar is the takeover's own delay.",
+                    path => Charts.RecoveryTimeline(path, takeover, sizes.LeaseDuration)));
                 var limit = (sizes.LeaseDuration + TimeSpan.FromSeconds(1)).TotalSeconds;
                 report.Figures.Add(new("PostgreSQL", "4 recovery", "kill -9 of the worker's instance → another instance claims the job (s)",
                     Report.Number(resumedSeconds, "0.00"), $"LeaseDuration + 1 s = {Report.Number(limit, "0.0")}", Report.Ratio(resumedSeconds / limit),
@@ -117,6 +124,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             NaiveFigure(report, "SQLite", sqliteRows, "one connection per request");
             await SqliteThroughputAsync(report, sqlite, sqliteClients.All, ct);
             await PipelineAsync(report, "SQLite", sqlitePipelineClient, ct);
+            report.Charts.Add(new("3 pipeline", "bench-pipeline.png", "Pipeline overhead per scene across interleaved runs",
+                "Pipeline: per interleaved pair, the image job's time per scene minus the plain render loop's (with the S3 store, minus the loop's PutObject too), dashed at each median; the spread between pairs is the machine's noise, the medians against the dotted target are the figures.",
+                path => Charts.PipelineOverheads(path, pipelines, targetMs: 2)));
 
             report.Settings = string.Create(CultureInfo.InvariantCulture,
                 $"PostgreSQL runs as a throwaway cluster with fsync=off, synchronous_commit=off, full_page_writes=off (test settings; the same for every figure and baseline). " +
@@ -151,6 +161,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"GET /api/stories/{{id}} p50 {Latencies.Ms(get50)}", Report.Ratio(p50 / get50), "", null));
         report.Figures.Add(new(backend, scenario, "409 latency p99", Latencies.Ms(p99),
             $"GET /api/stories/{{id}} p99 {Latencies.Ms(get99)}", Report.Ratio(p99 / get99), "≤ 2×", p99 <= 2 * get99));
+        report.Charts.Add(new($"1 contention, {backend}", $"bench-contention-{backend.ToLowerInvariant()}.png", $"409 and GET latency distributions, {backend}",
+            $"Contention ({backend}, {instances}): the share of requests answered within each latency; where the 409 curve runs right of the GET curve near the top is the tail of starts that waited for the story's lock.",
+            path => Charts.ContentionLatencies(path, backend, instances, result)));
         var why = backend == "SQLite"
             ? "SQLite has one writer: a start first reads the user's live job beside the writer (WAL) and answers 409 from that read; only the starts that read before the winner committed queue on the instance's write gate, one at a time, and those make the tail."
             : "A start first reads the user's live job on the story and answers 409 from that read; only the starts that read before the winner committed (in a burst, up to one per pooled connection: 100 per instance) go on to the write transaction, which locks the story's row, so they pass one at a time, each finding the winner and answering 409; they make the tail. A GET is two plain reads that wait for nothing.";
@@ -269,6 +282,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
     {
         Say($"pipeline on {backend}: {sizes.PipelineRuns} interleaved runs of {sizes.PipelineScenes} scenes each side");
         var result = await Pipeline.RunAsync(client, sizes.PipelineScenes, sizes.PipelineRuns, write: null, ct);
+        pipelines.Add((backend, result));
         var overhead = result.OverheadMs;
         var share = result.OverheadShare;
         var met = overhead.Median <= 2 && share.Median <= 0.10;
@@ -281,7 +295,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"the job added a median {Report.Number(overhead.Median, "0.0")} ms per scene to the loop's {Report.Number(render, "0.0")} ms of rendering, {Report.Percent(share.Median)} " +
             $"(targets ≤ 2 ms and ≤ +10 %: {(met ? "met" : "missed")}). Half the pairs lay between {Report.Number(overhead.LowerQuartile, "0.0")} and {Report.Number(overhead.UpperQuartile, "0.0")} ms per scene, " +
             $"and single pairs between {Report.Number(overhead.Min, "0.0")} and {Report.Number(overhead.Max, "0.0")} ms: on this shared machine one pair proves little, the median of many does. " +
-            "Per scene the pipeline adds a PNG file write, one fenced insert and one progress update with its event in the story's change log; per job, the start request, the claim and the completion " +
+            "Per scene the pipeline adds a PNG file write and one write transaction (the scene's image, its progress and the progress event in the story's change log, one round trip on PostgreSQL); per job, the start request, the claim and the completion " +
             $"(the start request alone: a median {Report.Number(result.StartRequestMs.Median)} ms between sending it and the job's created_at). " +
             $"To keep the full bench within about ten minutes, a run has {result.Scenes} scenes (the earlier figure used 60) rather than fewer runs: the spread needs the runs, and the per-job costs stay small beside {result.Scenes} scenes. " +
             "The loop renders in the bench process and the job in the server process: both .NET Release builds with server GC.");

@@ -29,7 +29,8 @@ public static class Fairness
         await ClaimAsync(report, host, ct);
     }
 
-    private sealed record Round(double Idle, double Single, double Waited, int AheadOfB);
+    /// <param name="A">User A's jobs of the round, and <paramref name="B"/> user B's.</param>
+    private sealed record Round(double Idle, double Single, double Waited, int AheadOfB, IReadOnlyList<JobView> A, JobView B);
 
     private static async Task WaitAsync(Report report, ScenarioHost host, CancellationToken ct)
     {
@@ -69,8 +70,9 @@ public static class Fairness
             {
                 finished.Add(await a.CompletedAsync(ImageJobKind.Paths, job.Id, Poll, Timeout, ct));
             }
-            rounds.Add(new Round(idle, single, (done.CompletedAt!.Value - sent).TotalSeconds, finished.Count(j => j.CompletedAt < done.CompletedAt)));
+            rounds.Add(new Round(idle, single, (done.CompletedAt!.Value - sent).TotalSeconds, finished.Count(j => j.CompletedAt < done.CompletedAt), started, mine));
         }
+        await ChartAsync(report, host, rounds[^1], rounds.Count, ct);
 
         var waited = Spread.Of(rounds.Select(r => r.Waited));
         var idleMedian = Latencies.Median(rounds.Select(r => r.Idle));
@@ -89,6 +91,16 @@ public static class Fairness
             "When A's running job ends, both users have none running, and the claim's tie-break goes to the user whose last job was claimed longest ago: B. " +
             $"Under first-in-first-out claims B would have waited for all {Backlog} of A's jobs, about {Report.Number((Backlog * singleMedian) + idleMedian, "0.0")} s. " +
             $"The server ran with the shipped per-user bounds (Jobs:MaxRunningPerUser {defaults.MaxRunningPerUser}, Jobs:MaxWaitingPerUser {defaults.MaxWaitingPerUser}) and the rate limits raised as for every bench server.");
+    }
+
+    /// <summary>The last round's jobs from the change log: when each was started, claimed and completed.</summary>
+    private static async Task ChartAsync(Report report, ScenarioHost host, Round last, int rounds, CancellationToken ct)
+    {
+        await using var data = NpgsqlDataSource.Create(host.OneWorkerDatabase);
+        var history = await JobHistory.ReadAsync(data, [.. last.A.Select(j => j.Id), last.B.Id], ct);
+        report.Charts.Add(new("6 fairness", "bench-fairness.png", "Fairness timeline: which user's job ran when",
+            $"Fairness (the last of {rounds} rounds; the server has one worker, so every bar ran on it): look where B's job, started at 0 s, runs: fair claims run it right after the A job that was running, while A's backlog waits (thin bars); first-in-first-out claims would run it last.",
+            path => Charts.FairnessTimeline(path, [.. last.A.Select(j => history[j.Id])], history[last.B.Id])));
     }
 
     /// <summary>Seconds from sending the start to the job's completion on the server's clock.</summary>

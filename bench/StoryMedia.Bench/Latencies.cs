@@ -9,6 +9,9 @@ public sealed class Latencies
 
     public int Count => samples.Count;
 
+    /// <summary>Every sample in the order taken (the charts draw their distribution).</summary>
+    public IReadOnlyList<double> Samples => samples;
+
     public void AddRange(IEnumerable<double> milliseconds) => samples.AddRange(milliseconds);
 
     public double Percentile(double p)

@@ -2,7 +2,9 @@ using StoryMedia.Bench;
 
 // ./bench.sh runs this in Release and writes docs/benchmarks.md; --smoke runs every scenario with tiny sizes and only
 // checks that each ends correctly (the test suite does that), printing the page but writing it only with --out, so
-// that a smoke run never replaces the published figures; --out writes the page elsewhere.
+// that a smoke run never replaces the published figures; --out writes the page elsewhere. The charts go beside the
+// page; a smoke run without --out draws them into a new temporary directory (so the drawing is exercised too) and
+// leaves it for whoever reads them.
 var smoke = args.Contains("--smoke");
 var outIndex = Array.IndexOf(args, "--out");
 var root = RepositoryRoot();
@@ -10,6 +12,7 @@ var output = outIndex >= 0 && outIndex + 1 < args.Length
     ? Path.GetFullPath(args[outIndex + 1])
     : smoke ? null : Path.Combine(root, "docs", "benchmarks.md");
 var sizes = smoke ? BenchSizes.Smoke : BenchSizes.Full;
+var charts = output is not null ? Path.GetDirectoryName(output)! : Directory.CreateTempSubdirectory("storymedia-bench-charts-").FullName;
 
 using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(smoke ? 3 : 20));
 Console.CancelKeyPress += (_, e) =>
@@ -22,9 +25,15 @@ try
     var report = await new BenchRun(root, sizes, Console.Out).RunAsync(smoke ? "./bench.sh --smoke" : "./bench.sh", cancel.Token);
     var markdown = report.ToMarkdown();
     Console.WriteLine(markdown);
+    Directory.CreateDirectory(charts);
+    foreach (var chart in report.ChartsInOrder)
+    {
+        var path = Path.Combine(charts, chart.FileName);
+        chart.Draw(path);
+        Console.WriteLine($"Drew {path}");
+    }
     if (output is not null)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         await File.WriteAllTextAsync(output, markdown);
         Console.WriteLine($"Wrote {output}");
     }

@@ -6,12 +6,23 @@ namespace StoryMedia.Bench;
 /// <summary>One line of the table: a figure, the baseline measured beside it in the same run, and the target.</summary>
 public sealed record Figure(string Backend, string Scenario, string Measure, string Value, string Baseline, string Ratio, string Target, bool? Met);
 
+/// <summary>
+/// A picture of a scenario: a PNG beside the page (<see cref="FileName"/>, fixed, so a new run replaces it), drawn by
+/// <see cref="Draw"/> into the path it is given once the run has succeeded, and shown on the page with its caption.
+/// </summary>
+public sealed record Chart(string Scenario, string FileName, string Title, string Caption, Action<string> Draw);
+
 /// <summary>docs/benchmarks.md: the machine, the command, the table and a short reading.</summary>
 public sealed class Report(string command, BenchSizes sizes)
 {
     public List<Figure> Figures { get; } = [];
 
     public List<string> Reading { get; } = [];
+
+    public List<Chart> Charts { get; } = [];
+
+    /// <summary>The charts in the order of their scenarios (they are added in the order the run reaches them).</summary>
+    public IEnumerable<Chart> ChartsInOrder => Charts.OrderBy(c => c.Scenario, StringComparer.Ordinal);
 
     /// <summary>Raw output behind the reading (commands, query plans), shown verbatim.</summary>
     public List<(string Title, string Text)> Evidence { get; } = [];
@@ -62,6 +73,18 @@ public sealed class Report(string command, BenchSizes sizes)
             md.AppendLine(CultureInfo.InvariantCulture, $"| {f.Backend} | {f.Scenario} | {f.Measure} | {f.Value} | {f.Baseline} | {f.Ratio} | {f.Target} | {met} |");
         }
         md.AppendLine();
+        if (Charts.Count > 0)
+        {
+            md.AppendLine("## Charts");
+            md.AppendLine();
+            foreach (var chart in ChartsInOrder)
+            {
+                md.AppendLine(CultureInfo.InvariantCulture, $"![{chart.Title}]({chart.FileName})");
+                md.AppendLine();
+                md.AppendLine(CultureInfo.InvariantCulture, $"*{chart.Caption}*");
+                md.AppendLine();
+            }
+        }
         md.AppendLine("## Reading");
         md.AppendLine();
         foreach (var paragraph in Reading)

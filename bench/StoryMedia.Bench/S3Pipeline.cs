@@ -8,7 +8,7 @@ namespace StoryMedia.Bench;
 /// </summary>
 public static class S3Pipeline
 {
-    public static async Task RunAsync(Report report, ScenarioHost host, Guid user, CancellationToken ct)
+    public static async Task<Pipeline.Result> RunAsync(Report report, ScenarioHost host, Guid user, CancellationToken ct)
     {
         var sizes = host.Sizes;
         host.Say("starting s3rver");
@@ -29,6 +29,7 @@ public static class S3Pipeline
                 UseChunkEncoding = false,
             }, token), ct);
             Add(report, result);
+            return result;
         }
     }
 

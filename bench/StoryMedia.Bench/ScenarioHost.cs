@@ -10,7 +10,7 @@ namespace StoryMedia.Bench;
 /// </summary>
 public sealed class ScenarioHost(PostgresCluster cluster, string serverDll, string work, BenchSizes sizes, Action<string> say) : IAsyncDisposable
 {
-    private ChildServer? oneWorker;
+    private (ChildServer Server, string ConnectionString)? oneWorker;
 
     public PostgresCluster Cluster => cluster;
 
@@ -27,13 +27,17 @@ public sealed class ScenarioHost(PostgresCluster cluster, string serverDll, stri
     public async Task<ChildServer> OneWorkerAsync(CancellationToken ct)
     {
         var defaults = new JobOptions();
-        return oneWorker ??= (await StartServerAsync("pg-one-worker", workers: 1, new Dictionary<string, string>
+        oneWorker ??= await StartServerAsync("pg-one-worker", workers: 1, new Dictionary<string, string>
         {
             ["Jobs__MaxRunningPerUser"] = defaults.MaxRunningPerUser.ToString(CultureInfo.InvariantCulture),
             ["Jobs__MaxWaitingPerUser"] = defaults.MaxWaitingPerUser.ToString(CultureInfo.InvariantCulture),
             ["Video__SecondsPerScene"] = sizes.VideoSecondsPerScene.ToString(CultureInfo.InvariantCulture),
-        }, ct)).Server;
+        }, ct);
+        return oneWorker.Value.Server;
     }
+
+    /// <summary>The database of <see cref="OneWorkerAsync"/>'s server, whose change log the fairness chart reads.</summary>
+    public string OneWorkerDatabase => oneWorker?.ConnectionString ?? throw new InvalidOperationException("The one-worker server has not started.");
 
     /// <summary>A server process over a new PostgreSQL database of its own, configured as the run's other servers plus <paramref name="extra"/>; the caller stops it.</summary>
     public async Task<(ChildServer Server, string ConnectionString)> StartServerAsync(string name, int workers, IReadOnlyDictionary<string, string> extra, CancellationToken ct)
@@ -49,7 +53,7 @@ public sealed class ScenarioHost(PostgresCluster cluster, string serverDll, stri
     {
         if (oneWorker is not null)
         {
-            await oneWorker.DisposeAsync();
+            await oneWorker.Value.Server.DisposeAsync();
         }
     }
 }

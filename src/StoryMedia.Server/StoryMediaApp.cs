@@ -74,6 +74,8 @@ public static class StoryMediaApp
         services.AddSingleton<StoryStream>();
         services.AddHostedService<StoryEventPruner>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<QueuePositions>();
+        services.AddSingleton<JobViews>();
         services.AddSingleton<IdempotencyStore>();
         services.AddExplainedOptions<IdempotencyOptions>(configuration.GetSection("Idempotency"));
 

@@ -31,33 +31,30 @@ public sealed class ImageJobExecutor(
         var total = scenes.Count;
         var count = scenes.Count(s => done.ContainsKey(s.Id));
         await context.ReportAsync(count, total, cancellationToken);
-        // Reports go one at a time so the persisted progress never steps back.
-        using var reporting = new SemaphoreSlim(1);
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, provider.ScenesAtOnce), CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(scenes.Where(s => !done.ContainsKey(s.Id)), parallel, async (scene, token) =>
-        {
-            var request = new ImageRequest(
-                scene.Id, scene.Position, story.Scenes.Count, scene.Text, style, job.Instructions,
-                ScenePrompts.Compose(style, job.Instructions, scene.Text), SeedOf(scene));
-            var billingNote = await BeforeCallAsync(context, plan.GetValueOrDefault(scene.Id), scene.Id, token);
-            var sceneStarted = time.GetTimestamp();
-            var image = await GenerateAsync(request, token);
-            var took = time.GetElapsedTime(sceneStarted);
-            var key = await StorageFailures.SaveForJobAsync(() => media.SaveAsync(image.Bytes, image.ContentType, token), $"the image of scene {scene.Position}", "images");
-            var made = ProvenanceOf(request, image, took) with { BillingNote = billingNote };
-            context.EnsureStillOurs(await outputs.RecordSceneImageAsync(context.Lease, scene.Id, key, made, token));
-            await reporting.WaitAsync(token);
-            try
+        // Each scene's image is stored and reported while the next one is drawn; reports go in order, one at a time.
+        await ScenePipeline.RunAsync(scenes.Where(s => !done.ContainsKey(s.Id)), provider.ScenesAtOnce,
+            async (scene, token) =>
             {
-                await context.ReportAsync(++count, total, token);
-            }
-            finally
+                var request = new ImageRequest(
+                    scene.Id, scene.Position, story.Scenes.Count, scene.Text, style, job.Instructions,
+                    ScenePrompts.Compose(style, job.Instructions, scene.Text), SeedOf(scene));
+                var billingNote = await BeforeCallAsync(context, plan.GetValueOrDefault(scene.Id), scene.Id, token);
+                var sceneStarted = time.GetTimestamp();
+                var image = await GenerateAsync(request, token);
+                return new DrawnScene(scene, image, ProvenanceOf(request, image, time.GetElapsedTime(sceneStarted)) with { BillingNote = billingNote }, sceneStarted);
+            },
+            async (drawn, token) =>
             {
-                reporting.Release();
-            }
-            telemetry.SceneDone(job.Kind, time.GetElapsedTime(sceneStarted));
-        });
+                var key = await StorageFailures.SaveForJobAsync(
+                    () => media.SaveAsync(drawn.Image.Bytes, drawn.Image.ContentType, token), $"the image of scene {drawn.Scene.Position}", "images");
+                // The image's record goes in the progress report's transaction: one round trip a scene, fenced as a whole.
+                await context.ReportAsync(++count, total, [ImageJobOutputs.SceneImage(drawn.Scene.Id, key, drawn.Made)], token);
+                telemetry.SceneDone(job.Kind, time.GetElapsedTime(drawn.Started));
+            },
+            cancellationToken);
     }
+
+    private sealed record DrawnScene(Scene Scene, GeneratedImage Image, ImageProvenance Made, long Started);
 
     /// <summary>
     /// Before a paid provider is asked for a planned scene: records that this attempt asks, and answers the note for the

@@ -5,11 +5,19 @@ namespace StoryMedia.Images;
 /// <summary>What an image job makes and has made so far: its plan, and each scene's image with its provenance, recorded by a fenced write as it is made.</summary>
 public sealed class ImageJobOutputs(JobStore jobs)
 {
-    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, ImageProvenance made, CancellationToken cancellationToken) =>
-        jobs.FencedAsync(lease, ImageJobSql.RecordSceneImage, cancellationToken,
+    /// <summary>The record of a scene's image, for the executor to send with the progress report it makes.</summary>
+    public static FencedWrite SceneImage(Guid sceneId, string imageKey, ImageProvenance made) =>
+        new(ImageJobSql.RecordSceneImage,
             ("scene_id", sceneId), ("image_key", imageKey), ("provider", made.Provider), ("model", made.Model), ("size", made.Size),
             ("seed", made.Seed), ("prompt", made.Prompt), ("request_id", made.RequestId), ("duration_ms", made.DurationMs),
             ("provider_attempts", made.Attempts), ("made_at", made.MadeAt), ("billing_note", made.BillingNote));
+
+    /// <summary>Records a scene's image on its own, without a progress report.</summary>
+    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, ImageProvenance made, CancellationToken cancellationToken)
+    {
+        var write = SceneImage(sceneId, imageKey, made);
+        return jobs.FencedAsync(lease, write.Sql, cancellationToken, write.Parameters);
+    }
 
     /// <summary>Records, before the call, that this attempt asks a paid provider for the scene.</summary>
     public Task<bool> MarkCalledAsync(JobLease lease, Guid sceneId, CancellationToken cancellationToken) =>

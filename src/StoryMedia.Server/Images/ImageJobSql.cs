@@ -30,6 +30,7 @@ public static class ImageJobSql
          where job_id = @job_id and scene_id = @scene_id and {JobSql.Held("image_generation_jobs")}
         """;
 
+    /// <summary>A scene's image and how it was made; sent with the progress report it makes (<see cref="FencedWrite"/>).</summary>
     public static readonly string RecordSceneImage = $"""
         insert into image_generation_job_scenes
                (job_id, scene_id, image_key, provider, model, size, seed, prompt, request_id, duration_ms, provider_attempts, made_at, billing_note)
@@ -39,6 +40,7 @@ public static class ImageJobSql
            set image_key = excluded.image_key, provider = excluded.provider, model = excluded.model, size = excluded.size,
                seed = excluded.seed, prompt = excluded.prompt, request_id = excluded.request_id, duration_ms = excluded.duration_ms,
                provider_attempts = excluded.provider_attempts, made_at = excluded.made_at, billing_note = excluded.billing_note
+        returning scene_id
         """;
 
     public const string SceneImagesOfJob = "select scene_id, image_key from image_generation_job_scenes where job_id = @job_id";

@@ -2,7 +2,7 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// The statements over every registered kind's job table together, for fair share between users (docs/fairness.md):
-/// the fair claim's choice, a user's running and waiting jobs, the start budget, a waiting job's queue position. Each
+/// the fair claim's choice, a user's running and waiting jobs, the start budget, the queue that a waiting job's position is estimated from. Each
 /// reads the kinds' processing jobs as one set (<see cref="Live"/>), built from the registry: no kind is named here.
 /// A job is running while its lease holds, and waiting when it has no lease or its lease ran out.
 /// </summary>
@@ -78,42 +78,32 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
     public string FirstStartedSince => $"select min(created_at) as first_started from ({StartedSince}) as s";
 
     /// <summary>
-    /// An estimate of a waiting job's place in the fair order, read as the workers (it counts every user's jobs): 1 +
-    /// the user's own waiting jobs before it + for each other user, the claims that user gets first, had no job ended
-    /// meanwhile: a claim goes to the user with the fewest running, so that is (running jobs of this user + own jobs
-    /// before it − that user's running jobs), plus one when that user's turn comes before this user's, at most that
-    /// user's waiting jobs. The bound on running jobs and jobs ending are left out: it is an estimate.
+    /// The queue as <see cref="QueuePositions"/> estimates from it, read as the workers (it counts every user's jobs): each
+    /// user with a waiting job, the user's running and waiting jobs, when the oldest waiting one was made, the user's last turn.
     /// </summary>
-    public string QueuePosition => $"""
-        with live as ({Live}),
-        users as (
-          select user_id,
-                 sum(case when lease_expires_at >= @now then 1 else 0 end) as running,
-                 sum(case when {IsWaiting} then 1 else 0 end) as waiting,
-                 min(case when {IsWaiting} then created_at end) as first_waiting
-            from live group by user_id),
-        me as (
-          select u.user_id, u.running, u.first_waiting, t.last_claimed_at,
-                 (select count(*) from live o
-                   where o.user_id = u.user_id and (o.lease_expires_at is null or o.lease_expires_at < @now)
-                     and (o.created_at < @created_at or (o.created_at = @created_at and o.id < @job_id))) as before_mine
-            from users u left join job_turns t on t.user_id = u.user_id
-           where u.user_id = @user_id),
-        others as (
-          select o.waiting,
-                 me.running + me.before_mine - o.running
-                 + case when (ot.last_claimed_at is null and me.last_claimed_at is not null)
-                          or ot.last_claimed_at < me.last_claimed_at
-                          or ((ot.last_claimed_at = me.last_claimed_at or (ot.last_claimed_at is null and me.last_claimed_at is null))
-                              and (o.first_waiting < me.first_waiting or (o.first_waiting = me.first_waiting and o.user_id < me.user_id)))
-                        then 1 else 0 end as turns
-            from users o
-            cross join me
-            left join job_turns ot on ot.user_id = o.user_id
-           where o.user_id <> me.user_id and o.waiting > 0)
-        select 1 + me.before_mine
-               + coalesce((select sum(case when turns <= 0 then 0 when turns < waiting then turns else waiting end) from others), 0) as position
-          from me
+    public string QueueOfUsers => $"""
+        select l.user_id,
+               sum(case when lease_expires_at >= @now then 1 else 0 end) as running,
+               sum(case when {IsWaiting} then 1 else 0 end) as waiting,
+               min(case when {IsWaiting} then created_at end) as first_waiting,
+               t.last_claimed_at
+          from ({Live}) as l
+          left join job_turns t on t.user_id = l.user_id
+         group by l.user_id, t.last_claimed_at
+        having sum(case when {IsWaiting} then 1 else 0 end) > 0
+        """;
+
+    /// <summary>
+    /// The same of one user, now, as a waiting job of that user sees it: its jobs running, its waiting jobs before the
+    /// job (@created_at, @job_id), when its oldest waiting job was made (null when the job itself no longer waits), its last turn.
+    /// </summary>
+    public string QueueOfUser => $"""
+        select @user_id as user_id,
+               sum(case when lease_expires_at >= @now then 1 else 0 end) as running,
+               sum(case when {IsWaiting} and (created_at < @created_at or (created_at = @created_at and id < @job_id)) then 1 else 0 end) as waiting,
+               min(case when {IsWaiting} then created_at end) as first_waiting,
+               (select last_claimed_at from job_turns where user_id = @user_id) as last_claimed_at
+          from ({Union(k => $"select id, created_at, lease_expires_at from {k.Table} where status = 'processing' and user_id = @user_id")}) as mine
         """;
 
     private string StartedSince => Union(k => $"select created_at from {k.Table} where user_id = @user_id and created_at >= @window_start");

@@ -21,13 +21,19 @@ public sealed class JobContext(Job job, JobLease lease, JobStore store, TimeProv
     public int Progress => Volatile.Read(ref progress);
 
     /// <summary>Persists the share of work done at once (a fenced heartbeat); throws when the job is no longer ours.</summary>
-    public async Task ReportAsync(int done, int total, CancellationToken cancellationToken)
+    public Task ReportAsync(int done, int total, CancellationToken cancellationToken) => ReportAsync(done, total, [], cancellationToken);
+
+    /// <summary>
+    /// Persists the share of work done together with the kind's records of what the work just made (<paramref name="made"/>):
+    /// one worker transaction, one round trip on PostgreSQL. Throws when the job is no longer ours, and then none of it was written.
+    /// </summary>
+    public async Task ReportAsync(int done, int total, IReadOnlyList<FencedWrite> made, CancellationToken cancellationToken)
     {
         var next = total == 0 ? 100 : Math.Clamp(done * 100 / total, 0, 100);
         var changed = Interlocked.Exchange(ref progress, next) != next;
         var now = time.GetUtcNow();
-        var written = changed
-            ? await store.ReportProgressAsync(job, next, now, now + leaseDuration, cancellationToken)
+        var written = changed || made.Count > 0
+            ? await store.ReportProgressAsync(job, next, changed, made, now, now + leaseDuration, cancellationToken)
             : await store.HeartbeatAsync(job, next, now, now + leaseDuration, cancellationToken);
         if (!written)
         {
@@ -44,6 +50,13 @@ public sealed class JobContext(Job job, JobLease lease, JobStore store, TimeProv
         }
     }
 }
+
+/// <summary>
+/// A kind's fenced write of what the work made (a scene's image), sent in the batch of the progress report it makes
+/// (<see cref="JobContext.ReportAsync(int, int, IReadOnlyList{FencedWrite}, CancellationToken)"/>). Its statement guards
+/// itself with <see cref="JobSql.Held"/> and returns a result set (<c>returning</c>); the store adds the lease's parameters.
+/// </summary>
+public sealed record FencedWrite(string Sql, params (string Name, object? Value)[] Parameters);
 
 /// <summary>The worker lost the job (cleared, or taken over after its lease ran out): stop and write nothing more.</summary>
 public sealed class JobLostException(Guid jobId) : Exception($"Job {jobId} is no longer held by this worker.");

@@ -31,8 +31,8 @@ public static class JobApi
         var name = JobKinds.Pascal(kind.Name);
         var paths = kind.Routes;
 
-        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, WebhookStart webhooks, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
-                GenerateAsync(kind, body, user, guard, store, kinds, webhooks, options.Value, time, http, ct))
+        var generate = group.MapPost(paths.Generate, (GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobViews views, JobKinds kinds, WebhookStart webhooks, IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct) =>
+                GenerateAsync(kind, body, user, guard, views, kinds, webhooks, options.Value, time, http, ct))
             .WithName($"Generate{name}")
             .RequireRateLimiting(RateLimits.Starts)
             .WithSummary($"Starts a {kind.Activity.ToLowerInvariant()} job for a story, unless one is already in progress.")
@@ -52,14 +52,14 @@ public static class JobApi
             .WithSummary("Marks the story's processing job failed and stops its worker.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet(paths.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct) =>
-                ListAsync(kind, story_id, user, store, time, ct))
+        group.MapGet(paths.Collection, (string? story_id, ClaimsPrincipal user, JobStore store, JobViews views, TimeProvider time, CancellationToken ct) =>
+                ListAsync(kind, story_id, user, store, views, time, ct))
             .WithName($"List{name}Jobs")
             .WithSummary("The story's jobs, newest first.")
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet($"{paths.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct) =>
-                GetAsync(kind, id, user, store, time, ct))
+        group.MapGet($"{paths.Collection}/{{id:guid}}", (Guid id, ClaimsPrincipal user, JobStore store, JobViews views, TimeProvider time, CancellationToken ct) =>
+                GetAsync(kind, id, user, store, views, time, ct))
             .WithName($"Get{name}Job")
             .WithSummary("One job.")
             .ProducesProblem(StatusCodes.Status404NotFound);
@@ -78,7 +78,7 @@ public static class JobApi
     }
 
     private static async Task<Results<Accepted<JobView>, ProblemHttpResult, ValidationProblem>> GenerateAsync(
-        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobStore store, JobKinds kinds, WebhookStart webhooks, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
+        IJobKind kind, GenerateRequest? body, ClaimsPrincipal user, JobGuard guard, JobViews views, JobKinds kinds, WebhookStart webhooks, JobOptions options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (!Problems.TryParseId(body?.StoryId, "story_id", out var storyId, out var invalid))
         {
@@ -110,9 +110,9 @@ public static class JobApi
         switch (outcome)
         {
             case StartOutcome.Started started:
-                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", await store.ViewAsync(started.Job, now, ct));
+                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", await views.OfAsync(started.Job, now, ct));
             case StartOutcome.AlreadyRunning { Job: var running }:
-                return Conflict(await store.ViewAsync(running, now, ct), options, now, http.Response,
+                return Conflict(await views.OfAsync(running, now, ct), options, now, http.Response,
                     title: $"{kind.Activity} already in progress.",
                     detail: $"A job for this story started {Durations.Describe(now - running.StartedAt)} ago and is at {running.Progress} %; " +
                             $"its last heartbeat was {Durations.Describe(now - running.HeartbeatAt)} ago. " +
@@ -120,7 +120,7 @@ public static class JobApi
             case StartOutcome.BlockedBy { Job: var blocking }:
                 var other = kinds[blocking.Kind];
                 var rule = kinds.BlockersOf(kind.Name).First(r => r.Blocker == blocking.Kind);
-                return Conflict(await store.ViewAsync(blocking, now, ct), options, now, http.Response,
+                return Conflict(await views.OfAsync(blocking, now, ct), options, now, http.Response,
                     title: $"{other.Activity} is in progress for this story.",
                     detail: $"{rule.Reason} That job started {Durations.Describe(now - blocking.StartedAt)} ago and is at {blocking.Progress} %. " +
                             $"Wait until it finishes, or clear it with POST {other.Routes.Clear}, and try again.");
@@ -178,7 +178,7 @@ public static class JobApi
     }
 
     private static async Task<Results<Ok<IEnumerable<JobView>>, ProblemHttpResult, ValidationProblem>> ListAsync(
-        IJobKind kind, string? storyIdText, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct)
+        IJobKind kind, string? storyIdText, ClaimsPrincipal user, JobStore store, JobViews views, TimeProvider time, CancellationToken ct)
     {
         if (!Problems.TryParseId(storyIdText, "story_id", out var storyId, out var invalid))
         {
@@ -190,17 +190,17 @@ public static class JobApi
             return Problems.StoryNotFound(storyId);
         }
         var now = time.GetUtcNow();
-        var views = new List<JobView>(jobs.Count);
+        var shown = new List<JobView>(jobs.Count);
         foreach (var job in jobs)
         {
-            views.Add(await store.ViewAsync(job, now, ct));
+            shown.Add(await views.OfAsync(job, now, ct));
         }
-        return TypedResults.Ok<IEnumerable<JobView>>(views);
+        return TypedResults.Ok<IEnumerable<JobView>>(shown);
     }
 
-    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(IJobKind kind, Guid id, ClaimsPrincipal user, JobStore store, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<Ok<JobView>, ProblemHttpResult>> GetAsync(IJobKind kind, Guid id, ClaimsPrincipal user, JobStore store, JobViews views, TimeProvider time, CancellationToken ct)
     {
         var job = await store.GetAsync(kind.Name, id, user.UserId(), ct);
-        return job is null ? Problems.JobNotFound(id) : TypedResults.Ok(await store.ViewAsync(job, time.GetUtcNow(), ct));
+        return job is null ? Problems.JobNotFound(id) : TypedResults.Ok(await views.OfAsync(job, time.GetUtcNow(), ct));
     }
 }

@@ -11,7 +11,7 @@ namespace StoryMedia.Jobs;
 /// instance runs the job: a "progress" event on every change (with the job's previews, when its kind has them), then
 /// "completed" or "failed", then the end.
 /// </summary>
-public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, TimeProvider time)
+public sealed class JobEvents(JobStore store, JobViews views, IOptions<JobOptions> options, TimeProvider time)
 {
     public async Task<Results<ServerSentEventsResult<JobView>, ProblemHttpResult>> StreamAsync(string kind, Guid jobId, Guid userId, CancellationToken cancellationToken)
     {
@@ -23,7 +23,7 @@ public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, Time
 
     private async IAsyncEnumerable<SseItem<JobView>> FollowAsync(Job job, Guid userId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var last = await store.ViewAsync(job, time.GetUtcNow(), cancellationToken);
+        var last = await views.OfAsync(job, time.GetUtcNow(), cancellationToken);
         yield return Event(last);
         while (last.Status == JobStatus.Processing && !cancellationToken.IsCancellationRequested)
         {
@@ -40,7 +40,7 @@ public sealed class JobEvents(JobStore store, IOptions<JobOptions> options, Time
             {
                 yield break;
             }
-            var view = await store.ViewAsync(current, time.GetUtcNow(), cancellationToken);
+            var view = await views.OfAsync(current, time.GetUtcNow(), cancellationToken);
             if (view.Status != last.Status || view.Progress != last.Progress || view.HeartbeatAt != last.HeartbeatAt ||
                 view.QueuePosition != last.QueuePosition || view.Previews?.Count != last.Previews?.Count)
             {

@@ -44,6 +44,12 @@ public sealed class JobOptions : IExplainedOptions
     /// <summary>How long a story's change log keeps an event (docs/events.md): a stream reconnecting later is told to refetch.</summary>
     public TimeSpan EventRetention { get; set; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// How old the snapshot of other users' jobs behind a waiting job's <c>queue_position</c> may be: each instance reads
+    /// the whole queue at most this often, however many starts and 409s it answers. The job's own user is read each time.
+    /// </summary>
+    public TimeSpan QueuePositionMaxAge { get; set; } = TimeSpan.FromSeconds(1);
+
     public bool IsValid(out string problem)
     {
         problem = this switch
@@ -57,6 +63,7 @@ public sealed class JobOptions : IExplainedOptions
             { ShutdownGrace.Ticks: < 0 } => "Jobs:ShutdownGrace must be 0 or more.",
             { PollInterval.Ticks: <= 0 } or { EventPollInterval.Ticks: <= 0 } => "Jobs:PollInterval and Jobs:EventPollInterval must be positive.",
             { EventRetention.Ticks: <= 0 } => "Jobs:EventRetention must be positive.",
+            { QueuePositionMaxAge.Ticks: < 0 } => "Jobs:QueuePositionMaxAge must be 0 or more.",
             _ => "",
         };
         return problem.Length == 0;

@@ -52,8 +52,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         }
         var blockers = kinds.BlockersOf(kindName);
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
-        // A blocked kind reads, under the story's exclusive lock, its own kind's processing job first, then each blocker's.
-        var runningKinds = blockers.Count == 0 ? [] : staleKinds;
+        // Under the story's exclusive lock, the kind's own processing job first, then each blocker's: in a burst, the
+        // starts that read before the winner committed queue on that lock, and each answers after one round trip under it.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {
@@ -66,7 +66,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 database.LockUser(job.UserId, wait: true),
                 .. staleKinds.Select(k => new BatchStatement(k.ClearStale, k.Read,
                     ("story_id", job.StoryId), ("stale_before", staleBefore), ("now", now), ("error", staleError))),
-                .. runningKinds.Select(k => new BatchStatement(k.Running, k.Read, ("story_id", job.StoryId))),
+                .. staleKinds.Select(k => new BatchStatement(k.Running, k.Read, ("story_id", job.StoryId))),
                 new(fair.UserBounds, ReadBounds, ("user_id", job.UserId), ("now", now), ("window_start", now - bounds.Window),
                     ("max_waiting", bounds.MaxWaiting), ("max_started", bounds.StartsPerWindow)),
             ];
@@ -76,7 +76,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 return new StartOutcome.StoryNotFound();
             }
             var stale = results.Skip(2).Take(staleKinds.Count).SelectMany(rows => rows.Cast<Job>()).ToList();
-            var running = results.Skip(2 + staleKinds.Count).Take(runningKinds.Count).Select(rows => rows.Cast<Job>().FirstOrDefault()).ToList();
+            var running = results.Skip(2 + staleKinds.Count).Take(staleKinds.Count).Select(rows => rows.Cast<Job>().FirstOrDefault()).ToList();
             if (running.Count > 0 && running[0] is { } own)
             {
                 return new StartOutcome.AlreadyRunning(own);
@@ -284,30 +284,6 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         return new ClaimResult(claimed, exhausted, nextLeaseExpiry);
     }
 
-    /// <summary>The job as the API shows it, with its queue position while it waits and its kind's previews.</summary>
-    public async Task<JobView> ViewAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken) =>
-        JobView.Of(job) with
-        {
-            QueuePosition = await QueuePositionAsync(job, now, cancellationToken),
-            Previews = await JobPreviews.OfAsync(database, kinds[job.Kind], job, cancellationToken),
-        };
-
-    /// <summary>
-    /// The waiting job's place in the fair order now (an estimate, <see cref="FairShareSql.QueuePosition"/>); null for a
-    /// job that is running or finished. Read as the workers: it counts every user's jobs, and answers only a number.
-    /// </summary>
-    public async Task<int?> QueuePositionAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        if (!job.IsProcessing || job.LeaseExpiresAt >= now)
-        {
-            return null;
-        }
-        var positions = await database.ReadAsWorkerAsync(fair.QueuePosition,
-            r => Convert.ToInt32(r.GetValue(r.GetOrdinal("position")), CultureInfo.InvariantCulture), cancellationToken,
-            ("user_id", job.UserId), ("job_id", job.Id), ("created_at", job.CreatedAt), ("now", now));
-        return positions.Count == 0 ? null : positions[0];
-    }
-
     /// <summary>Keeps the jobs that wait for a worker from looking silent; returns how many it touched.</summary>
     public Task<int> VouchForWaitingAsync(string kind, DateTimeOffset now, DateTimeOffset freshBefore, CancellationToken cancellationToken) =>
         database.ExecuteAsWorkerAsync(sql[kind].VouchForWaiting, cancellationToken, ("now", now), ("fresh_before", freshBefore));
@@ -320,11 +296,18 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         await FencedAsync(JobLease.Of(claimed), sql[claimed.Kind].HeartbeatSameProgress, cancellationToken, ("now", now), ("lease_until", leaseUntil), ("progress", progress)) ||
         await ReportProgressAsync(claimed, progress, now, leaseUntil, cancellationToken);
 
+    /// <summary>A heartbeat with new progress and its <c>progress</c> event, one round trip on PostgreSQL.</summary>
+    public Task<bool> ReportProgressAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        ReportProgressAsync(claimed, progress, changed: true, [], now, leaseUntil, cancellationToken);
+
     /// <summary>
-    /// A heartbeat with new progress and its <c>progress</c> event, one round trip on PostgreSQL: the event is appended only
-    /// if the fenced update matched. Its data is the claimed job as the update leaves it, so nothing is read back.
+    /// A heartbeat with the progress, the kind's records of what the work made (<paramref name="made"/>) and, when the
+    /// progress <paramref name="changed"/>, its <c>progress</c> event: one worker transaction, one round trip on PostgreSQL.
+    /// The fenced heartbeat goes first and locks the job's row until the commit, so the lease holds for every statement
+    /// after it or for none, and each of them is fenced as well: a worker that lost the job writes none of them. The
+    /// event's data is the claimed job as the update leaves it, so nothing is read back.
     /// </summary>
-    public async Task<bool> ReportProgressAsync(Job claimed, int progress, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public async Task<bool> ReportProgressAsync(Job claimed, int progress, bool changed, IReadOnlyList<FencedWrite> made, DateTimeOffset now, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         var q = sql[claimed.Kind];
         var fence = JobSql.LeaseParameters(JobLease.Of(claimed));
@@ -334,7 +317,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         List<BatchStatement> statements =
         [
             new(q.Heartbeat, BatchStatement.Ignore, [.. fence, ("now", now), ("lease_until", leaseUntil), ("progress", progress)]),
-            .. events.Appends([after], now, JobSql.Held(q.Table), fence),
+            .. made.Select(write => new BatchStatement(write.Sql, BatchStatement.Ignore, [.. fence, .. write.Parameters])),
+            .. changed ? events.Appends([after], now, JobSql.Held(q.Table), fence) : [],
         ];
         return (await database.BatchAsWorkerAsync(statements, cancellationToken))[0].Count == 1;
     }

@@ -29,26 +29,23 @@ public sealed class NarrationJobExecutor(
             options.Value.WorkPath is { Length: > 0 } root ? Path.GetFullPath(root) : Path.GetTempPath(), $"storymedia-narration-{job.Id:N}-{Guid.NewGuid():N}"));
         try
         {
-            // Reports go one at a time so the persisted progress never steps back.
-            using var reporting = new SemaphoreSlim(1);
-            var parallel = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, provider.ScenesAtOnce), CancellationToken = cancellationToken };
-            await Parallel.ForEachAsync(scenes.Where(s => s.AudioKey is null), parallel, async (scene, token) =>
-            {
-                var sceneStarted = time.GetTimestamp();
-                var (audio, seconds) = await SpeakAsync(new SpeechRequest(scene.SceneId, scene.Position, scene.Text, job.Style), work.FullName, token);
-                var key = await StorageFailures.SaveForJobAsync(() => media.SaveFileAsync(audio.Path, audio.ContentType, token), $"the narration of scene {scene.Position}", "narration");
-                context.EnsureStillOurs(await outputs.RecordSceneAudioAsync(context.Lease, scene.SceneId, key, seconds, token));
-                await reporting.WaitAsync(token);
-                try
+            // Each scene's audio is stored and reported while the next one is spoken; reports go in order, one at a time.
+            await ScenePipeline.RunAsync(scenes.Where(s => s.AudioKey is null), provider.ScenesAtOnce,
+                async (scene, token) =>
                 {
-                    await context.ReportAsync(++count, total, token);
-                }
-                finally
+                    var sceneStarted = time.GetTimestamp();
+                    var (audio, seconds) = await SpeakAsync(new SpeechRequest(scene.SceneId, scene.Position, scene.Text, job.Style), work.FullName, token);
+                    return (Scene: scene, Audio: audio, Seconds: seconds, Started: sceneStarted);
+                },
+                async (spoken, token) =>
                 {
-                    reporting.Release();
-                }
-                telemetry.SceneDone(job.Kind, time.GetElapsedTime(sceneStarted));
-            });
+                    var key = await StorageFailures.SaveForJobAsync(
+                        () => media.SaveFileAsync(spoken.Audio.Path, spoken.Audio.ContentType, token), $"the narration of scene {spoken.Scene.Position}", "narration");
+                    // The audio's record goes in the progress report's transaction: one round trip a scene, fenced as a whole.
+                    await context.ReportAsync(++count, total, [NarrationJobOutputs.SceneAudio(spoken.Scene.SceneId, key, spoken.Seconds)], token);
+                    telemetry.SceneDone(job.Kind, time.GetElapsedTime(spoken.Started));
+                },
+                cancellationToken);
         }
         finally
         {

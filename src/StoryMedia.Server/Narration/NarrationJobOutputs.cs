@@ -5,8 +5,16 @@ namespace StoryMedia.Narration;
 /// <summary>The scenes a narration job speaks (chosen when it started), and each one's audio as it is made (a fenced write).</summary>
 public sealed class NarrationJobOutputs(JobStore jobs)
 {
-    public Task<bool> RecordSceneAudioAsync(JobLease lease, Guid sceneId, string audioKey, double seconds, CancellationToken cancellationToken) =>
-        jobs.FencedAsync(lease, NarrationJobSql.RecordSceneAudio, cancellationToken, ("scene_id", sceneId), ("audio_key", audioKey), ("audio_seconds", seconds));
+    /// <summary>The record of a scene's audio, for the executor to send with the progress report it makes.</summary>
+    public static FencedWrite SceneAudio(Guid sceneId, string audioKey, double seconds) =>
+        new(NarrationJobSql.RecordSceneAudio, ("scene_id", sceneId), ("audio_key", audioKey), ("audio_seconds", seconds));
+
+    /// <summary>Records a scene's audio on its own, without a progress report.</summary>
+    public Task<bool> RecordSceneAudioAsync(JobLease lease, Guid sceneId, string audioKey, double seconds, CancellationToken cancellationToken)
+    {
+        var write = SceneAudio(sceneId, audioKey, seconds);
+        return jobs.FencedAsync(lease, write.Sql, cancellationToken, write.Parameters);
+    }
 
     /// <summary>The job's scenes in order, with the audio earlier attempts already made, so a resumed job skips them.</summary>
     public async Task<IReadOnlyList<NarratedScene>> ScenesAsync(Guid jobId, CancellationToken cancellationToken) =>

@@ -25,10 +25,12 @@ internal static class NarrationJobSql
     public const string ScenesOfJob =
         "select scene_id, position, text, audio_key, audio_seconds from narration_generation_job_scenes where job_id = @job_id order by position";
 
+    /// <summary>A scene's audio; sent with the progress report it makes (<see cref="FencedWrite"/>).</summary>
     public static readonly string RecordSceneAudio = $"""
         update narration_generation_job_scenes
            set audio_key = @audio_key, audio_seconds = @audio_seconds
          where job_id = @job_id and scene_id = @scene_id and {JobSql.Held(Table)}
+        returning scene_id
         """;
 
     /// <summary>Each spoken scene gets its audio, its length and the text it speaks (which tells a later edit from it).</summary>

@@ -122,7 +122,7 @@ public static class StoryApi
     }
 
     private static async Task<Results<Ok<StoryView>, ProblemHttpResult, ValidationProblem>> EditScenesAsync(
-        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, ImageProvenanceReader provenance, JobStore jobs, JobKinds kinds,
+        Guid id, EditScenesRequest? body, ClaimsPrincipal user, StoryStore stories, ImageProvenanceReader provenance, JobViews jobs, JobKinds kinds,
         IOptions<JobOptions> options, TimeProvider time, HttpContext http, CancellationToken ct)
     {
         if (Validate(body, out var edits) is { } invalid)
@@ -138,7 +138,7 @@ public static class StoryApi
             case SceneEditOutcome.JobRunning { Job: var running }:
                 var kind = kinds[running.Kind];
                 var now = time.GetUtcNow();
-                return JobApi.Conflict(await jobs.ViewAsync(running, now, ct), options.Value, now, http.Response,
+                return JobApi.Conflict(await jobs.OfAsync(running, now, ct), options.Value, now, http.Response,
                     title: $"{kind.Activity} is in progress for this story.",
                     detail: $"The scenes cannot change while a job makes media from them: it started {Durations.Describe(now - running.StartedAt)} ago " +
                             $"and is at {running.Progress} %. Edit the scenes when it is done, or clear it with POST {kind.Routes.Clear} if it is stuck.");

@@ -55,8 +55,10 @@ public sealed class SlideshowCommand
             // Every scene but the last lasts one fade longer: the next scene fades in over that extra time.
             var length = i < scenes.Count - 1 ? frames[i] + fadeFrames : frames[i];
             var (cover, motion) = ($"{w * Oversample}:{h * Oversample}", Motion(i, length));
+            // zoompan rescales every output frame from the still: from yuv420p that is half the bytes of RGB, and no
+            // per-frame conversion follows (the filters' CPU time fell from 10.4 to 4.5 s on 12 scenes, docs/video.md).
             graph.Add(Invariant(
-                $"[{i}:v]scale={cover}:force_original_aspect_ratio=increase,crop={cover},setsar=1,zoompan={motion}:d={length}:s={w}x{h}:fps={fps}[s{i}]"));
+                $"[{i}:v]scale={cover}:force_original_aspect_ratio=increase,crop={cover},setsar=1,format=yuv420p,zoompan={motion}:d={length}:s={w}x{h}:fps={fps}[s{i}]"));
         }
         var last = "s0";
         var offsetFrames = 0;

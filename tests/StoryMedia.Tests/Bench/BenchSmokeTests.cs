@@ -1,3 +1,5 @@
+using System.Text.RegularExpressions;
+using SkiaSharp;
 using StoryMedia.Tests.Docs;
 using StoryMedia.Tests.Infrastructure;
 
@@ -7,6 +9,12 @@ namespace StoryMedia.Tests.Bench;
 [Collection(RepositoryBuildsCollection.Name)]
 public sealed class BenchSmokeTests
 {
+    /// <summary>The charts a run draws beside the page (docs/ in a full run) and embeds in it.</summary>
+    private static readonly string[] Charts =
+    [
+        "bench-contention-postgresql.png", "bench-contention-sqlite.png", "bench-pipeline.png", "bench-recovery.png", "bench-fairness.png",
+    ];
+
     [Fact]
     public async Task The_benchmark_runs_every_scenario_to_the_end_and_the_guard_lets_exactly_one_start_win()
     {
@@ -34,5 +42,33 @@ public sealed class BenchSmokeTests
         Assert.Contains("| PostgreSQL | 4 recovery | silent job", markdown, StringComparison.Ordinal);
         // A smoke run leaves the published figures alone.
         Assert.Equal(published, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "docs", "benchmarks.md")));
+        AssertChartsDrawn(markdown);
+    }
+
+    /// <summary>Every chart is a PNG of 800 × 400 that SkiaSharp decodes, outside docs/, and the page embeds it.</summary>
+    private static void AssertChartsDrawn(string output)
+    {
+        var drawn = Regex.Matches(output, @"^Drew (/\S+\.png)$", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        try
+        {
+            Assert.Equal(Charts.Order(), drawn.Select(Path.GetFileName).Order());
+            foreach (var path in drawn)
+            {
+                Assert.StartsWith("storymedia-bench-charts-", Path.GetFileName(Path.GetDirectoryName(path)), StringComparison.Ordinal);
+                using var codec = SKCodec.Create(path);
+                Assert.Equal(SKEncodedImageFormat.Png, codec.EncodedFormat);
+                using var bitmap = SKBitmap.Decode(codec);
+                Assert.Equal((800, 400), (bitmap.Width, bitmap.Height));
+                Assert.Contains($"]({Path.GetFileName(path)})", output, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            // A smoke run without --out leaves its charts in a temporary directory for whoever runs it by hand.
+            foreach (var directory in drawn.Select(Path.GetDirectoryName).Distinct().Where(d => Path.GetFileName(d)!.StartsWith("storymedia-bench-charts-", StringComparison.Ordinal)))
+            {
+                Directory.Delete(directory!, recursive: true);
+            }
+        }
     }
 }

@@ -19,6 +19,8 @@ public sealed class FairShareTests
             ["Jobs:MaxRunningPerUser"] = "2",
             ["Jobs:MaxWaitingPerUser"] = "10",
             ["Images:Builtin:DelayPerImage"] = delay,
+            // Exact positions: the queue is read for every answer, not from a snapshot.
+            ["Jobs:QueuePositionMaxAge"] = "00:00:00",
         };
         foreach (var (key, value) in more)
         {
@@ -160,6 +162,29 @@ public sealed class FairShareTests
         Assert.Equal(2, (await FirstEventAsync(a, $"/api/image_jobs/{second.Id}/events")).QueuePosition);
         // Another user's waiting jobs are their own.
         Assert.Equal(JobStatus.Processing, (await b.StartAsync((await b.CreateStoryAsync(scenes: 1)).Id)).Status);
+    }
+
+    [Fact]
+    public async Task A_queue_position_counts_the_users_own_jobs_now_and_other_users_jobs_as_the_instances_snapshot_of_the_queue_had_them()
+    {
+        var backend = await Backend.CreateAsync(Backend.Postgres);
+        await using var snapshotting = await ServiceInstance.StartAsync(backend, Settings(workers: 0, more: ("Jobs:QueuePositionMaxAge", "00:10:00")));
+        await using var exact = await ServiceInstance.StartAsync(backend, Settings(workers: 0));
+        var userB = Guid.NewGuid();
+        using var a = snapshotting.Client(Guid.NewGuid());
+        using var b = snapshotting.Client(userB);
+        using var bExact = exact.Client(userB);
+
+        // A's first start reads the queue: A's one job. B's jobs are counted now, A's from that snapshot.
+        Assert.Equal(1, (await a.StartAsync((await a.CreateStoryAsync(scenes: 1)).Id)).QueuePosition);
+        Assert.Equal(2, (await b.StartAsync((await b.CreateStoryAsync(scenes: 1)).Id)).QueuePosition);
+        var bSecond = await b.StartAsync((await b.CreateStoryAsync(scenes: 1)).Id);
+        Assert.Equal(3, bSecond.QueuePosition);
+
+        // A's second job is not in the snapshot: B's estimate leaves it out until the snapshot is ten minutes old.
+        await a.StartAsync((await a.CreateStoryAsync(scenes: 1)).Id);
+        Assert.Equal(3, (await b.GetJobAsync(bSecond.Id)).QueuePosition);
+        Assert.Equal(4, (await bExact.GetJobAsync(bSecond.Id)).QueuePosition);
     }
 
     [Fact]

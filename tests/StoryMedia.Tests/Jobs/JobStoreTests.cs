@@ -265,6 +265,34 @@ public sealed class JobStoreTests
     }
 
     [Theory]
+    [MemberData(nameof(Providers))]
+    public async Task A_scenes_image_reported_with_its_progress_is_recorded_with_it_and_a_worker_that_lost_the_job_records_neither(string provider)
+    {
+        await using var stores = await Stores.CreateAsync(provider);
+        var story = await stores.NewStoryAsync(user);
+        var started = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, ImageJobKind.Kind, story.Id, t0)).Job;
+        var first = (await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!;
+        Task<bool> ReportAsync(Job claimed, Scene scene, string key, int progress, DateTimeOffset now) =>
+            stores.Jobs.ReportProgressAsync(claimed, progress, changed: true, [ImageJobOutputs.SceneImage(scene.Id, key, Stores.Made)], now, now + Lease, None);
+
+        Assert.True(await ReportAsync(first, story.Scenes[0], "first.png", 33, t0.AddSeconds(1)));
+        // Its lease runs out and another worker takes the job over: the job is still processing, under another attempt.
+        var second = (await stores.Jobs.ClaimAsync("w2", t0 + Lease + TimeSpan.FromSeconds(2), Lease, 3, int.MaxValue, None)).Claimed!;
+        var events = (await stores.Events.ReadAsync(story.Id, user, 0, 100, None)).Count;
+
+        Assert.False(await ReportAsync(first, story.Scenes[1], "zombie.png", 66, t0.AddMinutes(1)));
+
+        Assert.Equal(["first.png"], await RecordedOutputsAsync(stores, started));
+        Assert.Equal(33, (await stores.Jobs.GetAsync(ImageJobKind.Kind, started.Id, user, None))!.Progress);
+        Assert.Equal(events, (await stores.Events.ReadAsync(story.Id, user, 0, 100, None)).Count);
+        // Cleared, the job fences out the worker that took it over too.
+        Assert.IsType<ClearOutcome.Cleared>(await stores.Jobs.ClearAsync(ImageJobKind.Kind, story.Id, user, "cleared", t0.AddMinutes(2), None));
+        Assert.False(await ReportAsync(second, story.Scenes[2], "late.png", 100, t0.AddMinutes(3)));
+        Assert.Equal(["first.png"], await RecordedOutputsAsync(stores, started));
+        Assert.Equal(["started", "progress", "progress", "progress", "cleared"], (await stores.Events.ReadAsync(story.Id, user, 0, 100, None)).Select(e => e.Type));
+    }
+
+    [Theory]
     [MemberData(nameof(ProvidersAndKinds))]
     public async Task A_job_whose_workers_keep_dying_fails_with_the_reason_after_max_attempts(string provider, string kind)
     {

@@ -1,0 +1,12 @@
+namespace StoryMedia.Jobs;
+
+/// <summary>Jobs as the API shows them: the stored job, with its queue position while it waits and its kind's previews.</summary>
+public sealed class JobViews(JobStore store, QueuePositions positions)
+{
+    public async Task<JobView> OfAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken) =>
+        JobView.Of(job) with
+        {
+            QueuePosition = await positions.OfAsync(job, now, cancellationToken),
+            Previews = await JobPreviews.OfAsync(store.Database, store.Kinds[job.Kind], job, cancellationToken),
+        };
+}

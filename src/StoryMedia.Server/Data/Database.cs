@@ -83,6 +83,12 @@ public abstract class Database
     public async Task<List<T>> ReadAsync<T>(DatabaseTransaction scope, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
         await using var command = Command(scope, sql, parameters);
+        return await ReadAsync(command, row, cancellationToken);
+    }
+
+    /// <summary>A bound command's rows, each mapped by <paramref name="row"/>.</summary>
+    protected static async Task<List<T>> ReadAsync<T>(DbCommand command, Func<DbDataReader, T> row, CancellationToken cancellationToken)
+    {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         while (await reader.ReadAsync(cancellationToken))
@@ -96,24 +102,59 @@ public abstract class Database
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Transaction = transaction;
-        foreach (var (name, value) in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            parameter.Value = value is null ? DBNull.Value : Bind(value);
-            command.Parameters.Add(parameter);
-        }
-        return command;
+        return Bound(command, transaction, parameters);
     }
 
+    /// <summary>A command in the transaction: a new one, or on SQLite the connection's kept one for the same SQL.</summary>
     public DbCommand Command(DatabaseTransaction scope, string sql, params (string Name, object? Value)[] parameters)
     {
         if (scope.Deferred.Count > 0)
         {
             throw new InvalidOperationException("This transaction's first statements must go through BatchAsync, which sends its deferred role switch.");
         }
-        return Command(scope.Connection, sql, scope.Transaction, parameters);
+        return Bound(scope.CommandFor(sql), scope.Transaction, parameters);
+    }
+
+    /// <summary>
+    /// Sets the command's transaction and parameters. A kept command already has the parameters of its last use: the
+    /// same names get new values, without new objects.
+    /// </summary>
+    protected DbCommand Bound(DbCommand command, DbTransaction? transaction, (string Name, object? Value)[] parameters)
+    {
+        command.Transaction = transaction;
+        var bound = command.Parameters;
+        if (!SameNames(bound, parameters))
+        {
+            bound.Clear();
+            foreach (var (name, _) in parameters)
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                bound.Add(parameter);
+            }
+        }
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var value = parameters[i].Value;
+            bound[i].Value = value is null ? DBNull.Value : Bind(value);
+        }
+        return command;
+    }
+
+    private static bool SameNames(DbParameterCollection bound, (string Name, object? Value)[] parameters)
+    {
+        if (bound.Count != parameters.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            if (bound[i].ParameterName != parameters[i].Name)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>
@@ -177,12 +218,27 @@ public sealed record BatchStatement(string Sql, Func<DbDataReader, object> Row, 
 }
 
 /// <summary>
-/// A connection with an open transaction; disposing without commit rolls back, and closes the connection unless it is
-/// kept (<paramref name="keepConnection"/>: SQLite's one writer connection).
+/// A connection with an open transaction; disposing without commit rolls back, closes the connection unless it is kept
+/// (<paramref name="keepConnection"/>: SQLite's connections, which stay open), then disposes <paramref name="gate"/>
+/// (SQLite: releases the write gate, or hands a reader connection back). <paramref name="commands"/>: where its commands
+/// come from when not new from the connection (SQLite: the connection's kept commands, by SQL).
 /// </summary>
-public sealed class DatabaseTransaction(DbConnection connection, DbTransaction transaction, IDisposable? gate, bool keepConnection = false) : IAsyncDisposable
+public sealed class DatabaseTransaction(DbConnection connection, DbTransaction transaction, IDisposable? gate, bool keepConnection = false,
+    Func<string, DbCommand>? commands = null) : IAsyncDisposable
 {
     public DbConnection Connection { get; } = connection;
+
+    /// <summary>A command for <paramref name="sql"/> on the transaction's connection, not yet bound.</summary>
+    internal DbCommand CommandFor(string sql)
+    {
+        if (commands is not null)
+        {
+            return commands(sql);
+        }
+        var command = Connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
 
     /// <summary>Statements the next <see cref="Database.BatchAsync"/> sends first (a deferred role switch).</summary>
     public List<BatchStatement> Deferred { get; } = [];

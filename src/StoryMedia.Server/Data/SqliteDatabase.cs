@@ -10,14 +10,19 @@ namespace StoryMedia.Data;
 /// </summary>
 public sealed class SqliteDatabase(string connectionString) : Database, IDisposable
 {
+    // Reader connections kept open between reads (beyond this many idle ones, a returned reader is closed).
+    private const int MaxIdleReaders = 16;
+
     private readonly SemaphoreSlim writeGate = new(1, 1);
+    private readonly Lock idleLock = new();
+    private readonly Stack<PreparedSqliteConnection> idleReaders = new();
     private int walEnabled;
+    private bool disposed;
 
     // The one connection write transactions use, opened (and its pragmas set) once; guarded by the write gate.
-    private SqliteConnection? writer;
+    private PreparedSqliteConnection? writer;
 
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
-
 
     // A write transaction already holds the database's single write lock.
     public override string LockRows => "";
@@ -53,30 +58,44 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
 
     private static readonly BatchStatement Held = new("select 1 as locked", r => r.GetBoolean(0));
 
+    private static readonly IReadOnlyList<object> HeldRow = [true];
+
+    /// <summary>One statement after the other; a lock the write transaction already holds (<see cref="Held"/>) is answered without running one.</summary>
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        var results = new List<IReadOnlyList<object>>(statements.Count);
+        foreach (var statement in statements)
+        {
+            results.Add(ReferenceEquals(statement, Held) ? HeldRow : (await base.BatchAsync(scope, [statement], cancellationToken))[0]);
+        }
+        return results;
+    }
+
     /// <summary>SQLite has no roles or Row Level Security: the stores filter every user's query by owner.</summary>
     protected override async Task<DatabaseTransaction> BeginAsync(Guid? userId, bool write, CancellationToken cancellationToken)
     {
         if (!write)
         {
-            var reader = (SqliteConnection)await OpenAsync(cancellationToken);
+            var reader = TakeIdleReader() ?? new PreparedSqliteConnection((SqliteConnection)await OpenAsync(cancellationToken));
             try
             {
                 // A deferred transaction takes no lock until it reads, and readers never block in WAL mode.
-                return new DatabaseTransaction(reader, reader.BeginTransaction(deferred: true), gate: null);
+                return new DatabaseTransaction(reader.Connection, reader.Connection.BeginTransaction(deferred: true), new ReaderReturn(this, reader),
+                    keepConnection: true, reader.CommandFor);
             }
             catch
             {
-                await reader.DisposeAsync();
+                reader.Dispose();
                 throw;
             }
         }
         await writeGate.WaitAsync(cancellationToken);
-        var release = new GateRelease(writeGate);
+        var release = new WriterRelease(this);
         try
         {
-            writer ??= (SqliteConnection)await OpenAsync(cancellationToken);
+            writer ??= new PreparedSqliteConnection((SqliteConnection)await OpenAsync(cancellationToken));
             // BeginTransaction() without deferred is BEGIN IMMEDIATE: the write lock is taken before any read.
-            return new DatabaseTransaction(writer, writer.BeginTransaction(), release, keepConnection: true);
+            return new DatabaseTransaction(writer.Connection, writer.Connection.BeginTransaction(), release, keepConnection: true, writer.CommandFor);
         }
         catch
         {
@@ -86,6 +105,52 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
             release.Dispose();
             throw;
         }
+    }
+
+    // One statement reads one consistent snapshot by itself (autocommit): no BEGIN and ROLLBACK around it.
+    public override Task<List<T>> ReadAsUserAsync<T>(Guid userId, string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        ReadAloneAsync(sql, row, parameters, cancellationToken);
+
+    public override Task<List<T>> ReadAsWorkerAsync<T>(string sql, Func<DbDataReader, T> row, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        ReadAloneAsync(sql, row, parameters, cancellationToken);
+
+    private async Task<List<T>> ReadAloneAsync<T>(string sql, Func<DbDataReader, T> row, (string Name, object? Value)[] parameters, CancellationToken cancellationToken)
+    {
+        var reader = TakeIdleReader() ?? new PreparedSqliteConnection((SqliteConnection)await OpenAsync(cancellationToken));
+        try
+        {
+            await using var command = Bound(reader.CommandFor(sql), null, parameters);
+            return await ReadAsync(command, row, cancellationToken);
+        }
+        finally
+        {
+            ReturnReader(reader);
+        }
+    }
+
+    private PreparedSqliteConnection? TakeIdleReader()
+    {
+        lock (idleLock)
+        {
+            return idleReaders.TryPop(out var reader) ? reader : null;
+        }
+    }
+
+    // A reader whose transaction ended cleanly waits for the next read, its statements still prepared.
+    private void ReturnReader(PreparedSqliteConnection reader)
+    {
+        if (reader.Ready)
+        {
+            lock (idleLock)
+            {
+                if (!disposed && idleReaders.Count < MaxIdleReaders)
+                {
+                    idleReaders.Push(reader);
+                    return;
+                }
+            }
+        }
+        reader.Dispose();
     }
 
     /// <summary>Guids as canonical text and instants as fixed-width UTC text, so that text comparison is time order.</summary>
@@ -102,19 +167,48 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
     public void Dispose()
     {
         writer?.Dispose();
+        lock (idleLock)
+        {
+            disposed = true;
+            while (idleReaders.TryPop(out var reader))
+            {
+                reader.Dispose();
+            }
+        }
         writeGate.Dispose();
     }
 
-    private sealed class GateRelease(SemaphoreSlim gate) : IDisposable
+    private sealed class ReaderReturn(SqliteDatabase database, PreparedSqliteConnection reader) : IDisposable
+    {
+        private int returned;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref returned, 1) == 0)
+            {
+                database.ReturnReader(reader);
+            }
+        }
+    }
+
+    // Ends a write transaction's hold on the writer: one left inside a transaction (a failed rollback) is closed, and the
+    // next write opens another; then the gate lets the next writer in.
+    private sealed class WriterRelease(SqliteDatabase database) : IDisposable
     {
         private int released;
 
         public void Dispose()
         {
-            if (Interlocked.Exchange(ref released, 1) == 0)
+            if (Interlocked.Exchange(ref released, 1) != 0)
             {
-                gate.Release();
+                return;
             }
+            if (database.writer is { Ready: false } broken)
+            {
+                broken.Dispose();
+                database.writer = null;
+            }
+            database.writeGate.Release();
         }
     }
 }

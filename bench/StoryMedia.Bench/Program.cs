@@ -25,19 +25,29 @@ try
     var report = await new BenchRun(root, sizes, Console.Out).RunAsync(smoke ? "./bench.sh --smoke" : "./bench.sh", cancel.Token);
     var markdown = report.ToMarkdown();
     Console.WriteLine(markdown);
-    Directory.CreateDirectory(charts);
-    foreach (var chart in report.ChartsInOrder)
-    {
-        var path = Path.Combine(charts, chart.FileName);
-        chart.Draw(path);
-        Console.WriteLine($"Drew {path}");
-    }
+    // The page first: a chart that cannot be drawn must not cost the run's figures.
     if (output is not null)
     {
         await File.WriteAllTextAsync(output, markdown);
         Console.WriteLine($"Wrote {output}");
     }
-    return 0;
+    Directory.CreateDirectory(charts);
+    var drawn = true;
+    foreach (var chart in report.ChartsInOrder)
+    {
+        var path = Path.Combine(charts, chart.FileName);
+        try
+        {
+            chart.Draw(path);
+            Console.WriteLine($"Drew {path}");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or IOException or KeyNotFoundException)
+        {
+            Console.Error.WriteLine($"CHART FAILED: {chart.FileName}: {ex.Message}");
+            drawn = false;
+        }
+    }
+    return drawn ? 0 : 1;
 }
 catch (BenchFailedException failure)
 {

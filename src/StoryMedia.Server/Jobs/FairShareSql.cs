@@ -95,7 +95,7 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
 
     /// <summary>
     /// The same of one user, now, as a waiting job of that user sees it: its jobs running, its waiting jobs before the
-    /// job (@created_at, @job_id), when its oldest waiting job was made (null when the job itself no longer waits), its last turn.
+    /// job (@created_at, @job_id), when its oldest waiting job was made (null when none waits), its last turn.
     /// </summary>
     public string QueueOfUser => $"""
         select @user_id as user_id,

@@ -36,7 +36,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     /// blocking job is processing or the kind's own check says no, then insert unless a job of this kind is processing.
     /// A refused start changes nothing. The user's bounds (<paramref name="bounds"/>) are counted over every kind, under
     /// the user's lock, so two starts on two instances cannot both take the last place. On PostgreSQL the role switch,
-    /// both locks, the stale clears, the blockers' jobs and the bounds go in one round trip, the insert in the next.
+    /// both locks, the stale clears, the kind's own and its blockers' processing jobs and the bounds go in one round trip, the insert in the next.
     /// </summary>
     public async Task<StartOutcome> StartAsync(string kindName, NewJob job, UserBounds bounds, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
@@ -320,7 +320,9 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             .. made.Select(write => new BatchStatement(write.Sql, BatchStatement.Ignore, [.. fence, .. write.Parameters])),
             .. changed ? events.Appends([after], now, JobSql.Held(q.Table), fence) : [],
         ];
-        return (await database.BatchAsWorkerAsync(statements, cancellationToken))[0].Count == 1;
+        var results = await database.BatchAsWorkerAsync(statements, cancellationToken);
+        // A record that matched nothing (its own fence, or its row gone) reports the job lost, as its own write did.
+        return results[0].Count == 1 && results.Skip(1).Take(made.Count).All(rows => rows.Count == 1);
     }
 
     public Task<bool> ReleaseAsync(JobLease lease, CancellationToken cancellationToken) =>

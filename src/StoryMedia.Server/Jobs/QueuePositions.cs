@@ -14,7 +14,7 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
     private readonly FairShareSql fair = new(kinds.All);
     private readonly Lock gate = new();
     private QueueSnapshot? latest;
-    private Task<QueueSnapshot>? taking;
+    private TaskCompletionSource<QueueSnapshot>? taking;
 
     /// <summary>
     /// 1 + the user's own waiting jobs before this one + for each other user V, the claims V gets first had no job ended
@@ -33,7 +33,7 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
             ("user_id", job.UserId), ("job_id", job.Id), ("created_at", job.CreatedAt), ("now", now));
         if (mine.Count == 0 || mine[0].FirstWaiting is null)
         {
-            // The job stopped waiting between its read and this one.
+            // None of the user's jobs waits any more: this one stopped waiting between its read and this one.
             return null;
         }
         var me = mine[0];
@@ -72,37 +72,42 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
         {
             return await TakeAsync(now, cancellationToken);
         }
-        Task<QueueSnapshot> read;
+        TaskCompletionSource<QueueSnapshot> read;
+        bool mine;
         lock (gate)
         {
             if (latest is not null && now - latest.TakenAt < maxAge && now >= latest.TakenAt)
             {
                 return latest;
             }
-            read = taking ??= TakeSharedAsync(now);
+            mine = taking is null;
+            read = taking ??= new TaskCompletionSource<QueueSnapshot>(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        return await read.WaitAsync(cancellationToken);
-    }
-
-    // Shared by every caller waiting for it, so no one caller's cancellation ends it.
-    private async Task<QueueSnapshot> TakeSharedAsync(DateTimeOffset now)
-    {
+        if (!mine)
+        {
+            return await read.Task.WaitAsync(cancellationToken);
+        }
+        // Read outside the lock, shared by every caller that comes meanwhile: no one caller's cancellation ends it, and a
+        // failed read is told to those callers and then forgotten.
         try
         {
             var snapshot = await TakeAsync(now, CancellationToken.None);
             lock (gate)
             {
                 latest = snapshot;
+                taking = null;
             }
-            return snapshot;
+            read.SetResult(snapshot);
         }
-        finally
+        catch (Exception ex)
         {
             lock (gate)
             {
                 taking = null;
             }
+            read.SetException(ex);
         }
+        return await read.Task.WaitAsync(cancellationToken);
     }
 
     private async Task<QueueSnapshot> TakeAsync(DateTimeOffset now, CancellationToken cancellationToken) =>

@@ -26,7 +26,9 @@ public static class ScenePipeline
         try
         {
             await Parallel.ForEachAsync(scenes, new ParallelOptions { MaxDegreeOfParallelism = atOnce, CancellationToken = stopMaking.Token },
-                async (scene, token) => await made.Writer.WriteAsync(await make(scene, token), token));
+                // A made scene waits for room even after another scene's make failed: only a failed record (or the job's
+                // own cancellation) drops it.
+                async (scene, token) => await made.Writer.WriteAsync(await make(scene, token), stopMaking.Token));
         }
         catch (Exception ex)
         {

@@ -15,6 +15,8 @@ public sealed class DeliveryWakeups(Database database, IOptions<WebhookOptions> 
 {
     public const string Channel = "storymedia_webhook_deliveries";
 
+    private static readonly TimeSpan Keepalive = TimeSpan.FromMinutes(1);
+
     private readonly Channel<bool> pulses = System.Threading.Channels.Channel.CreateBounded<bool>(
         new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
 
@@ -49,15 +51,21 @@ public sealed class DeliveryWakeups(Database database, IOptions<WebhookOptions> 
                 pulses.Writer.TryWrite(true);
                 while (true)
                 {
-                    await connection.WaitAsync(stoppingToken);
+                    // A quiet minute: make sure the connection is still there, or a dead one would never be noticed.
+                    if (!await connection.WaitAsync(Keepalive, stoppingToken))
+                    {
+                        await using var ping = new NpgsqlCommand("select 1", connection);
+                        await ping.ExecuteScalarAsync(stoppingToken);
+                    }
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Only an optimisation fails here: the deliverer goes on polling, and the host goes on.
                 logger.LogWarning(ex, "Listening for queued webhook deliveries failed; the deliverer polls until it listens again");
                 await Task.Delay(options.Value.PollInterval, time, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }

@@ -187,6 +187,26 @@ public sealed class FairShareTests
         Assert.Equal(4, (await bExact.GetJobAsync(bSecond.Id)).QueuePosition);
     }
 
+    [Theory]
+    [InlineData(Backend.Sqlite)]
+    [InlineData(Backend.Postgres)]
+    public async Task The_snapshot_of_the_queue_is_read_again_once_it_is_older_than_Jobs_QueuePositionMaxAge(string provider)
+    {
+        await using var instance = await ServiceInstance.StartAsync(await Backend.CreateAsync(provider),
+            Settings(workers: 0, more: ("Jobs:QueuePositionMaxAge", "00:00:00.500")));
+        using var a = instance.Client(Guid.NewGuid());
+        using var b = instance.Client(Guid.NewGuid());
+        await a.StartAsync((await a.CreateStoryAsync(scenes: 1)).Id);
+        await b.StartAsync((await b.CreateStoryAsync(scenes: 1)).Id);
+        var bSecond = await b.StartAsync((await b.CreateStoryAsync(scenes: 1)).Id);
+
+        await a.StartAsync((await a.CreateStoryAsync(scenes: 1)).Id);
+
+        // A's second job comes before B's second in the fair order: B's estimate counts it once the snapshot is renewed.
+        await Eventually.TrueAsync(async () => (await b.GetJobAsync(bSecond.Id)).QueuePosition == 4, TimeSpan.FromSeconds(20),
+            "B's estimate never counted A's second job.");
+    }
+
     [Fact]
     public async Task The_start_budget_is_shared_by_two_instances_and_a_refused_start_costs_nothing()
     {

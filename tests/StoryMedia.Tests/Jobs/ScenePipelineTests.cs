@@ -76,4 +76,38 @@ public sealed class ScenePipelineTests
         Assert.Equal("Scene 4: the provider refused it.", thrown.Message);
         Assert.Equal([1, 2, 3], recorded);
     }
+
+    [Fact]
+    public async Task With_several_scenes_made_at_once_a_failed_make_still_records_a_scene_that_was_waiting_for_room()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var recorded = new List<int>();
+
+        var thrown = await Assert.ThrowsAsync<JobFailedException>(() => ScenePipeline.RunAsync(Enumerable.Range(1, 5), atOnce: 2,
+            (scene, making) =>
+            {
+                if (scene == 5)
+                {
+                    // The recorder is still busy with scene 1 when this fails: scene 4 waits for room.
+                    _ = ReleaseSoonAsync(release);
+                    throw new JobFailedException("Scene 5: the provider refused it.");
+                }
+                return Task.FromResult(scene);
+            },
+            async (scene, token) =>
+            {
+                await release.Task.WaitAsync(Patience, token);
+                recorded.Add(scene);
+            },
+            CancellationToken.None).WaitAsync(Patience));
+
+        Assert.Equal("Scene 5: the provider refused it.", thrown.Message);
+        Assert.Equal([1, 2, 3, 4], recorded);
+    }
+
+    private static async Task ReleaseSoonAsync(TaskCompletionSource release)
+    {
+        await Task.Delay(200, CancellationToken.None);
+        release.SetResult();
+    }
 }

@@ -47,6 +47,7 @@ public static class S3Pipeline
             $"(half the pairs {Report.Number(above.LowerQuartile, "0.0")} to {Report.Number(above.UpperQuartile, "0.0")} ms), where a raw PutObject of the same bytes to the same server took {Report.Number(put, "0.0")} ms: " +
             $"per pair, the job exceeded the loop that renders and puts each image by a median {Report.Number(overhead.Median, "0.0")} ms per scene " +
             $"(IQR {Report.Number(overhead.LowerQuartile, "0.0")} to {Report.Number(overhead.UpperQuartile, "0.0")}; target ≤ 2 ms, the filesystem pipeline's budget on top of the store's own write: {(met ? "met" : "missed")}). " +
+            "Below zero, the job was the faster: it stores each image while it draws the next, where the loop puts each image before it renders the next one. " +
             "What the job adds beyond the store's write is the service's own work per scene, which the filesystem pipeline's row measures on the same database. " +
             "s3rver is a Node test server on the same 2 cores that writes each object to a local directory: it is not a real store's speed. " +
             "Against a real bucket a PutObject costs a network round trip or more (tens of milliseconds), paid once per scene by the job and by any client alike.");

@@ -167,11 +167,17 @@ public abstract class Database
         var results = new List<IReadOnlyList<object>>(statements.Count);
         foreach (var statement in statements)
         {
-            await using var command = Command(scope, statement.Sql, statement.Parameters);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
+            results.Add(await RunOneAsync(scope, statement, cancellationToken));
         }
         return results;
+    }
+
+    /// <summary>One statement of a batch, on its own round trip: its rows, each mapped by the statement's reader.</summary>
+    protected async Task<IReadOnlyList<object>> RunOneAsync(DatabaseTransaction scope, BatchStatement statement, CancellationToken cancellationToken)
+    {
+        await using var command = Command(scope, statement.Sql, statement.Parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken);
     }
 
     /// <summary>The statements in one worker transaction of their own: one round trip on PostgreSQL, role switch included.</summary>

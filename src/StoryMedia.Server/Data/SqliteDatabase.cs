@@ -66,7 +66,7 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
         var results = new List<IReadOnlyList<object>>(statements.Count);
         foreach (var statement in statements)
         {
-            results.Add(ReferenceEquals(statement, Held) ? HeldRow : (await base.BatchAsync(scope, [statement], cancellationToken))[0]);
+            results.Add(ReferenceEquals(statement, Held) ? HeldRow : await RunOneAsync(scope, statement, cancellationToken));
         }
         return results;
     }

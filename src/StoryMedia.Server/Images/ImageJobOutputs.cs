@@ -12,13 +12,6 @@ public sealed class ImageJobOutputs(JobStore jobs)
             ("seed", made.Seed), ("prompt", made.Prompt), ("request_id", made.RequestId), ("duration_ms", made.DurationMs),
             ("provider_attempts", made.Attempts), ("made_at", made.MadeAt), ("billing_note", made.BillingNote));
 
-    /// <summary>Records a scene's image on its own, without a progress report.</summary>
-    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, ImageProvenance made, CancellationToken cancellationToken)
-    {
-        var write = SceneImage(sceneId, imageKey, made);
-        return jobs.FencedAsync(lease, write.Sql, cancellationToken, write.Parameters);
-    }
-
     /// <summary>Records, before the call, that this attempt asks a paid provider for the scene.</summary>
     public Task<bool> MarkCalledAsync(JobLease lease, Guid sceneId, CancellationToken cancellationToken) =>
         jobs.FencedAsync(lease, ImageJobSql.MarkCalled, cancellationToken, ("scene_id", sceneId));

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using StoryMedia.Data;
@@ -122,16 +123,16 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
 /// </summary>
 internal sealed record UserInQueue(Guid UserId, int Running, int Waiting, DateTimeOffset? FirstWaiting, DateTimeOffset? LastClaimedAt)
 {
-    public static UserInQueue Read(System.Data.Common.DbDataReader row) => new(
+    public static UserInQueue Read(DbDataReader row) => new(
         row.GetFieldValue<Guid>(row.GetOrdinal("user_id")),
         Count(row, "running"),
         Count(row, "waiting"),
         Time(row, "first_waiting"),
         Time(row, "last_claimed_at"));
 
-    private static int Count(System.Data.Common.DbDataReader row, string column) =>
+    private static int Count(DbDataReader row, string column) =>
         row.GetOrdinal(column) is var i && row.IsDBNull(i) ? 0 : Convert.ToInt32(row.GetValue(i), CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset? Time(System.Data.Common.DbDataReader row, string column) =>
+    private static DateTimeOffset? Time(DbDataReader row, string column) =>
         row.GetOrdinal(column) is var i && row.IsDBNull(i) ? null : row.GetFieldValue<DateTimeOffset>(i);
 }

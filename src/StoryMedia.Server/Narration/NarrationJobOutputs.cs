@@ -9,13 +9,6 @@ public sealed class NarrationJobOutputs(JobStore jobs)
     public static FencedWrite SceneAudio(Guid sceneId, string audioKey, double seconds) =>
         new(NarrationJobSql.RecordSceneAudio, ("scene_id", sceneId), ("audio_key", audioKey), ("audio_seconds", seconds));
 
-    /// <summary>Records a scene's audio on its own, without a progress report.</summary>
-    public Task<bool> RecordSceneAudioAsync(JobLease lease, Guid sceneId, string audioKey, double seconds, CancellationToken cancellationToken)
-    {
-        var write = SceneAudio(sceneId, audioKey, seconds);
-        return jobs.FencedAsync(lease, write.Sql, cancellationToken, write.Parameters);
-    }
-
     /// <summary>The job's scenes in order, with the audio earlier attempts already made, so a resumed job skips them.</summary>
     public async Task<IReadOnlyList<NarratedScene>> ScenesAsync(Guid jobId, CancellationToken cancellationToken) =>
         await jobs.Database.ReadAsWorkerAsync(NarrationJobSql.ScenesOfJob, r => new NarratedScene(

@@ -98,7 +98,7 @@ public sealed class ChosenScenesTests
             jobId = ((StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, chosen, Stores.Unbounded, past, past.AddMinutes(-5), "stale", CancellationToken.None)).Job.Id;
             // A worker claims the job, makes the second scene's image and dies: its short lease ran out long ago.
             var dead = (await stores.Jobs.ClaimAsync("dead-worker", past, TimeSpan.FromSeconds(1), 3, int.MaxValue, CancellationToken.None)).Claimed!;
-            Assert.True(await stores.Images.RecordSceneImageAsync(JobLease.Of(dead), story.Scenes[1].Id, "0123456789abcdef0123456789abcdef.png", Stores.Made, CancellationToken.None));
+            Assert.True(await stores.RecordSceneImageAsync(JobLease.Of(dead), story.Scenes[1].Id, "0123456789abcdef0123456789abcdef.png", Stores.Made, CancellationToken.None));
         }
 
         await using var instance = await ServiceInstance.StartAsync(backend);

@@ -53,6 +53,17 @@ public sealed class Stores : IAsyncDisposable
 
     public NarrationJobOutputs Narration { get; }
 
+    /// <summary>A scene's image recorded on its own, as a worker's fenced write (the executor sends it with its progress report).</summary>
+    public Task<bool> RecordSceneImageAsync(JobLease lease, Guid sceneId, string imageKey, ImageProvenance made, CancellationToken cancellationToken) =>
+        FencedAsync(lease, ImageJobOutputs.SceneImage(sceneId, imageKey, made), cancellationToken);
+
+    /// <summary>A scene's audio recorded on its own, as a worker's fenced write.</summary>
+    public Task<bool> RecordSceneAudioAsync(JobLease lease, Guid sceneId, string audioKey, double seconds, CancellationToken cancellationToken) =>
+        FencedAsync(lease, NarrationJobOutputs.SceneAudio(sceneId, audioKey, seconds), cancellationToken);
+
+    private Task<bool> FencedAsync(JobLease lease, FencedWrite write, CancellationToken cancellationToken) =>
+        Jobs.FencedAsync(lease, write.Sql, cancellationToken, write.Parameters);
+
     public static async Task<Stores> CreateAsync(string provider) => await CreateAsync(await Backend.CreateAsync(provider));
 
     public static async Task<Stores> CreateAsync(Backend backend)

@@ -73,7 +73,7 @@ public sealed class ClearAndResumeTests
             var started = (StartOutcome.Started)await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, user, null, null), Stores.Unbounded, past, past.AddMinutes(-5), "stale", CancellationToken.None);
             // A worker claims the job, makes the first image and dies: its short lease ran out long ago.
             var dead = (await stores.Jobs.ClaimAsync("dead-worker", past, TimeSpan.FromSeconds(1), 3, int.MaxValue, CancellationToken.None)).Claimed!;
-            Assert.True(await stores.Images.RecordSceneImageAsync(new JobLease(ImageJobKind.Kind, dead.Id, story.Id, "dead-worker", 1), firstSceneId, "0123456789abcdef0123456789abcdef.png", Stores.Made, CancellationToken.None));
+            Assert.True(await stores.RecordSceneImageAsync(new JobLease(ImageJobKind.Kind, dead.Id, story.Id, "dead-worker", 1), firstSceneId, "0123456789abcdef0123456789abcdef.png", Stores.Made, CancellationToken.None));
             jobId = started.Job.Id;
         }
 

@@ -250,7 +250,7 @@ public sealed class JobStoreTests
         var lease = LeaseOf((await stores.Jobs.ClaimAsync("w1", t0, Lease, 3, int.MaxValue, None)).Claimed!);
         foreach (var scene in story.Scenes)
         {
-            Assert.True(await stores.Images.RecordSceneImageAsync(lease, scene.Id, $"{scene.Position}.png", Stores.Made, None));
+            Assert.True(await stores.RecordSceneImageAsync(lease, scene.Id, $"{scene.Position}.png", Stores.Made, None));
         }
         Assert.All((await stores.Stories.GetAsync(story.Id, user, None))!.Scenes, s => Assert.Null(s.ImageKey));
 

@@ -25,7 +25,7 @@ internal sealed record KindUnderTest(
     [
         new(ImageJobKind.Kind,
             (stores, user, scenes) => stores.NewStoryAsync(user, scenes),
-            (stores, lease, scene, key) => stores.Images.RecordSceneImageAsync(lease, scene.Id, key, Stores.Made, None),
+            (stores, lease, scene, key) => stores.RecordSceneImageAsync(lease, scene.Id, key, Stores.Made, None),
             async (stores, job) => [.. (await stores.Images.SceneImagesAsync(job, None)).Values],
             (_, story) => Task.FromResult<IReadOnlyList<string?>>([.. story.Scenes.Select(s => s.ImageKey)])),
         // A video needs an image in every scene.
@@ -37,7 +37,7 @@ internal sealed record KindUnderTest(
         // A narration job speaks every scene unless its start chose some.
         new(NarrationJobKind.Kind,
             (stores, user, scenes) => stores.NewStoryAsync(user, scenes),
-            (stores, lease, scene, key) => stores.Narration.RecordSceneAudioAsync(lease, scene.Id, key, 1.5, None),
+            (stores, lease, scene, key) => stores.RecordSceneAudioAsync(lease, scene.Id, key, 1.5, None),
             async (stores, job) => [.. (await stores.Narration.ScenesAsync(job, None)).Where(s => s.AudioKey is not null).Select(s => s.AudioKey!)],
             (_, story) => Task.FromResult<IReadOnlyList<string?>>([.. story.Scenes.Select(s => s.AudioKey)])),
         new(NoteJobKind.Kind,

@@ -58,7 +58,7 @@ public sealed class MediaSweepTests
         var keys = story.Scenes.Select(_ => File()).ToArray();
         foreach (var (scene, key) in story.Scenes.Zip(keys))
         {
-            Assert.True(await stores.Images.RecordSceneImageAsync(lease, scene.Id, key, Stores.Made, None));
+            Assert.True(await stores.RecordSceneImageAsync(lease, scene.Id, key, Stores.Made, None));
         }
         return keys;
     }
@@ -80,7 +80,7 @@ public sealed class MediaSweepTests
         // A third image job is cleared half way: its image is shown nowhere.
         var third = await StartAndClaimAsync(stores, ImageJobKind.Kind, story);
         var cleared = File();
-        Assert.True(await stores.Images.RecordSceneImageAsync(third, story.Scenes[0].Id, cleared, Stores.Made, None));
+        Assert.True(await stores.RecordSceneImageAsync(third, story.Scenes[0].Id, cleared, Stores.Made, None));
         await stores.Jobs.ClearAsync(ImageJobKind.Kind, story.Id, user, "cleared", Now, None);
         var crashed = File(".mp4", temporary: true);
         var justWritten = File(fresh: true);

@@ -29,7 +29,7 @@ public sealed class RowLevelSecurityTests
         var now = DateTimeOffset.UtcNow;
         Assert.IsType<StartOutcome.Started>(await stores.Jobs.StartAsync(ImageJobKind.Kind, new NewJob(story.Id, alice, null, null), Stores.Unbounded, now, now.AddMinutes(-5), "stale", None));
         var job = (await stores.Jobs.ClaimAsync("w1", now, TimeSpan.FromMinutes(1), 3, int.MaxValue, None)).Claimed!;
-        Assert.True(await stores.Images.RecordSceneImageAsync(new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts), story.Scenes[0].Id, "a.png", Stores.Made, None));
+        Assert.True(await stores.RecordSceneImageAsync(new JobLease(job.Kind, job.Id, job.StoryId, job.WorkerId!, job.Attempts), story.Scenes[0].Id, "a.png", Stores.Made, None));
         return new Fixture(stores, story, job);
     }
 

@@ -83,7 +83,7 @@ public sealed class VideoJobStoreTests
         var images = await ClaimAsync(stores, ImageJobKind.Kind, t0.AddSeconds(1));
         foreach (var scene in story.Scenes)
         {
-            Assert.True(await stores.Images.RecordSceneImageAsync(images, scene.Id, $"new-{scene.Position}.png", Stores.Made, None));
+            Assert.True(await stores.RecordSceneImageAsync(images, scene.Id, $"new-{scene.Position}.png", Stores.Made, None));
         }
         Assert.True(await stores.Jobs.CompleteAsync(images, t0.AddSeconds(2), None));
 

@@ -251,7 +251,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"**Start throughput (SQLite).** The store reached {Report.Ratio(store.PerSecond / raw.PerSecond)} of the same statements in a plain loop on one open connection (target ≥ 0.7×: {(store.PerSecond >= 0.7 * raw.PerSecond ? "met" : "missed")}). " +
             "The loop runs the live-job read, BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event and COMMIT with commands it keeps; " +
             "the store keeps its statements prepared too (one per SQL text on each open connection: the writer and the idle readers) and adds the process's write gate, the hand-over of the writer between its loops, " +
-            "and the .NET objects of each step (the user's and the change log's locks need no statement: the write transaction holds SQLite's one write lock). SQLite writes one transaction at a time whatever the client, " +
+            "and the .NET objects of each step (the user's and the change log's locks need no statement: the write transaction holds SQLite's one write lock). " +
+            "Both run in the bench process with the server's runtime settings: server GC, and idle thread-pool threads that do not spin (with .NET's default spinning, each hand-over left a thread spinning on the CPU the writer needed; docs/operations.md). " +
+            "SQLite writes one transaction at a time whatever the client, " +
             $"so {Report.Number(store.PerSecond)} starts/s means a start holds the single writer for about {Report.Number(1000 / store.PerSecond, "0.0")} ms. " +
             $"Through HTTP one instance reached {Report.Ratio(http.PerSecond / get.PerSecond)} of its authenticated GETs at the same concurrency.");
     }

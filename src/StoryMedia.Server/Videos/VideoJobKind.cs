@@ -1,6 +1,6 @@
 using System.Text.Json;
-using StoryMedia.Images;
 using StoryMedia.Data;
+using StoryMedia.Images;
 using StoryMedia.Jobs;
 
 namespace StoryMedia.Videos;

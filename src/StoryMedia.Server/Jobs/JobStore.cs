@@ -109,9 +109,12 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                     record.Add(new(JobSql.RecordTraceParent, BatchStatement.NoResultSet, ("job_id", started.Id), ("trace_parent", traceParent)));
                 }
                 record.AddRange(events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now));
-                await database.BatchAsync(scope, record, cancellationToken);
+                // The answer's queue position reads the user's queue here, under the user's lock, instead of a round trip of its own.
+                record.Add(new(fair.QueueOfUser, UserInQueue.Read,
+                    ("user_id", job.UserId), ("job_id", started.Id), ("created_at", started.CreatedAt), ("now", now)));
+                var recorded = await database.BatchAsync(scope, record, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
-                return new StartOutcome.Started(started, stale);
+                return new StartOutcome.Started(started, stale, recorded[^1].Cast<UserInQueue>().FirstOrDefault());
             }
             if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } winner)
             {

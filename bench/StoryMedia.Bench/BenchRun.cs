@@ -249,7 +249,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             Report.Number(http.PerSecond), getBaseline, Report.Ratio(http.PerSecond / get.PerSecond), "≥ 0.5×", http.PerSecond >= 0.5 * get.PerSecond));
         report.Reading.Add(
             $"**Start throughput (SQLite).** The store reached {Report.Ratio(store.PerSecond / raw.PerSecond)} of the same statements in a plain loop on one open connection (target ≥ 0.7×: {(store.PerSecond >= 0.7 * raw.PerSecond ? "met" : "missed")}). " +
-            "The loop runs the live-job read, BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event and COMMIT with commands it keeps; " +
+            "The loop runs the live-job read, BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event, the user's place in the queue (for the answer) and COMMIT with commands it keeps; " +
             "the store keeps its statements prepared too (one per SQL text on each open connection: the writer and the idle readers) and adds the process's write gate, the hand-over of the writer between its loops, " +
             "and the .NET objects of each step (the user's and the change log's locks need no statement: the write transaction holds SQLite's one write lock). " +
             "Both run in the bench process with the server's runtime settings: server GC, and idle thread-pool threads that do not spin (with .NET's default spinning, each hand-over left a thread spinning on the CPU the writer needed; docs/operations.md). " +

@@ -124,7 +124,8 @@ public static partial class Throughput
             setup.CommandText = "pragma busy_timeout = 5000; pragma foreign_keys = on; pragma synchronous = normal; pragma journal_mode = wal;";
             await setup.ExecuteNonQueryAsync(ct);
         }
-        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, q.Running, fair.UserBounds, q.Insert, ImageJobSql.ScenesWithSeeds, StoryEventLog.Append, "commit"];
+        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, q.Running, fair.UserBounds, q.Insert, ImageJobSql.ScenesWithSeeds, StoryEventLog.Append,
+            fair.QueueOfUser, "commit"];
         var commands = statements.Select(sql =>
         {
             var command = connection.CreateCommand();
@@ -138,12 +139,14 @@ public static partial class Throughput
         {
             var (story, user) = stories[index++];
             var now = DateTimeOffset.UtcNow;
+            var job = Guid.CreateVersion7(now).ToString("D");
             var values = new Dictionary<string, object?>
             {
                 ["story_id"] = story.ToString("D"),
                 ["user_id"] = user.ToString("D"),
-                ["id"] = Guid.CreateVersion7(now).ToString("D"),
+                ["id"] = job,
                 ["now"] = SqliteDatabase.Format(now),
+                ["created_at"] = SqliteDatabase.Format(now),
                 ["stale_before"] = SqliteDatabase.Format(now.AddMinutes(-5)),
                 ["error"] = "stale",
                 ["window_start"] = SqliteDatabase.Format(now - DefaultBounds.Window),
@@ -153,7 +156,7 @@ public static partial class Throughput
                 ["instructions"] = null,
                 ["type"] = "started",
                 ["job_kind"] = "image",
-                ["job_id"] = story.ToString("D"),
+                ["job_id"] = job,
                 ["data"] = EventData,
             };
             foreach (var command in commands)

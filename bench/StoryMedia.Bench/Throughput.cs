@@ -124,7 +124,7 @@ public static partial class Throughput
             setup.CommandText = "pragma busy_timeout = 5000; pragma foreign_keys = on; pragma synchronous = normal; pragma journal_mode = wal;";
             await setup.ExecuteNonQueryAsync(ct);
         }
-        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, q.Running, fair.UserBounds, q.Insert, ImageJobSql.ScenesWithSeeds, StoryEventLog.Append, "commit"];
+        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, q.Running, fair.UserBounds, q.Insert, ImageJobSql.ScenesWithSeeds, StoryEventLog.Append, fair.QueueOfUser, "commit"];
         var commands = statements.Select(sql =>
         {
             var command = connection.CreateCommand();
@@ -155,6 +155,7 @@ public static partial class Throughput
                 ["job_kind"] = "image",
                 ["job_id"] = story.ToString("D"),
                 ["data"] = EventData,
+                ["created_at"] = SqliteDatabase.Format(now),
             };
             foreach (var command in commands)
             {
@@ -228,6 +229,7 @@ public static partial class Throughput
             ["job_id"] = "gen_random_uuid()",
             // The same length as a job's JSON, without the colons pgbench would read as variables.
             ["data"] = $"'{EventData.Replace(':', '=')}'",
+            ["created_at"] = "now()",
         };
         string Line(string sql) => Parameter().Replace(sql, m => values[m.Groups[1].Value]).ReplaceLineEndings(" ") + ";";
         var lockUser = "select true as locked from (select pg_advisory_xact_lock(@space, @key)) as held";
@@ -236,7 +238,7 @@ public static partial class Throughput
             "select id as story_id, owner from bench_start_stories where n = (select nextval('bench_start_seq')) \\gset",
             "begin;", Line(PostgresDatabase.SwitchRole), Line(q.RunningLive), "commit;",
             "begin;", Line(PostgresDatabase.SwitchRole), Line(q.LockStory), Line(lockUser), Line(q.ClearStale), Line(q.Running), Line(fair.UserBounds),
-            Line(q.Insert), Line(ImageJobSql.ScenesWithSeeds), Line(lockUser), Line(StoryEventLog.Append), "commit;",
+            Line(q.Insert), Line(ImageJobSql.ScenesWithSeeds), Line(lockUser), Line(StoryEventLog.Append), Line(fair.QueueOfUser), "commit;",
         });
         return await PgbenchAsync(dataSource.ConnectionString, workDirectory, $"start-{protocol}.sql", script, protocol, seconds, ct);
     }
@@ -310,33 +312,32 @@ public static partial class Throughput
 
     private static async Task<Rate> LoopAsync<T>(T[] stories, int workers, TimeSpan duration, Func<T, Task> start)
     {
-        // The first starts open the pool's connections and compile the path; they are not timed.
-        var warmUp = workers * 10;
-        await Task.WhenAll(stories.Take(warmUp).Chunk(10).Select(async chunk =>
+        var next = -1;
+        // The first starts open the pools' connections and compile the path, and the JIT's optimised code for a path comes
+        // only after many calls (later still on a loaded machine): the same loops run half the duration untimed first.
+        await RunAsync(duration / 2);
+        return await RunAsync(duration);
+
+        async Task<Rate> RunAsync(TimeSpan length)
         {
-            foreach (var story in chunk)
+            long done = 0;
+            var clock = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
             {
-                await start(story);
-            }
-        }));
-        var next = warmUp - 1;
-        long done = 0;
-        var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
-        {
-            await Task.Yield();
-            while (clock.Elapsed < duration)
-            {
-                var index = Interlocked.Increment(ref next);
-                if (index >= stories.Length)
+                await Task.Yield();
+                while (clock.Elapsed < length)
                 {
-                    return;
+                    var index = Interlocked.Increment(ref next);
+                    if (index >= stories.Length)
+                    {
+                        return;
+                    }
+                    await start(stories[index]);
+                    Interlocked.Increment(ref done);
                 }
-                await start(stories[index]);
-                Interlocked.Increment(ref done);
-            }
-        }));
-        return new Rate(done, clock.Elapsed);
+            }));
+            return new Rate(done, clock.Elapsed);
+        }
     }
 
     [GeneratedRegex(@"tps = ([0-9.]+) \(without initial connection time\)")]

@@ -337,6 +337,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             "Per scene the pipeline adds a PNG file write and one write transaction (the scene's image, its progress and the progress event in the story's change log, one round trip on PostgreSQL); per job, the start request, the claim and the completion " +
             $"(the start request alone: a median {Report.Number(result.StartRequestMs.Median)} ms between sending it and the job's created_at). " +
             $"To keep the full bench within about ten minutes, a run has {result.Scenes} scenes (the earlier figure used 60) rather than fewer runs: the spread needs the runs, and the per-job costs stay small beside {result.Scenes} scenes. " +
+            $"Before the pairs, {Pipeline.WarmUpRuns} jobs and loops of the same story warm both processes up: a new .NET process recompiles its hot code in the background during its first jobs (tiered JIT), " +
+            "which the first pairs would otherwise count as the pipeline's. The bench polls the job only from 90 % of the last loop's time on, " +
+            "so that its own requests take little CPU from the job (the completion instant is the server's either way). " +
             "The loop renders in the bench process and the job in the server process: both .NET Release builds with server GC.");
     }
 

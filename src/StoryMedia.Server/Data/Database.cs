@@ -176,6 +176,11 @@ public abstract class Database
     protected async Task<IReadOnlyList<object>> RunOneAsync(DatabaseTransaction scope, BatchStatement statement, CancellationToken cancellationToken)
     {
         await using var command = Command(scope, statement.Sql, statement.Parameters);
+        if (!statement.HasResultSet)
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return [];
+        }
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken);
     }
@@ -211,6 +216,14 @@ public sealed record BatchStatement(string Sql, Func<DbDataReader, object> Row, 
 {
     /// <summary>For a statement whose rows say nothing the caller needs (a lock, a role switch).</summary>
     public static readonly Func<DbDataReader, object> Ignore = _ => true;
+
+    /// <summary>
+    /// For a write without <c>returning</c>, whose role may insert rows it may not read back: it has no result set, so
+    /// the batch reads none for it (PostgreSQL's reply has none to skip).
+    /// </summary>
+    public static readonly Func<DbDataReader, object> NoResultSet = _ => throw new InvalidOperationException("A statement without a result set has no rows.");
+
+    public bool HasResultSet => !ReferenceEquals(Row, NoResultSet);
 
     internal static async Task<IReadOnlyList<object>> ReadAllAsync(DbDataReader reader, Func<DbDataReader, object> row, CancellationToken cancellationToken)
     {

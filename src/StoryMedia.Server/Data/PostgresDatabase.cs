@@ -112,13 +112,21 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         }
         var results = new List<IReadOnlyList<object>>(statements.Length);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
-        for (var i = 0; i < statements.Length; i++)
+        // The reader stands on the first result set; a statement without one has none to move to.
+        var onFirst = true;
+        foreach (var statement in statements)
         {
-            if (i > 0 && !await reader.NextResultAsync(cancellationToken))
+            if (!statement.HasResultSet)
             {
-                throw new InvalidOperationException($"A batched statement returned no result set: {statements[i].Sql}");
+                results.Add([]);
+                continue;
             }
-            results.Add(await BatchStatement.ReadAllAsync(reader, statements[i].Row, cancellationToken));
+            if (!onFirst && !await reader.NextResultAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"A batched statement returned no result set: {statement.Sql}");
+            }
+            onFirst = false;
+            results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
         }
         return results;
     }

@@ -64,19 +64,14 @@ public sealed class ImageJobKind : IJobKind
     }
 
     /// <summary>Plans the job: its scenes, each with the seed it will be drawn with, kept across a takeover.</summary>
-    public async Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
+    /// <summary>Every chosen scene's row of the plan, with its seed: sent in the start's last batch, however long the story.</summary>
+    public async Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
     {
         var chosen = request.SceneIds?.ToHashSet();
-        var plan = (await ScenesAsync(scope, request.StoryId, cancellationToken))
+        return [.. (await ScenesAsync(scope, request.StoryId, cancellationToken))
             .Where(scene => chosen is null || chosen.Contains(scene.Id))
             .Select(scene => new BatchStatement(ImageJobSql.PlanScene, BatchStatement.Ignore,
-                ("job_id", job.Id), ("scene_id", scene.Id), ("seed", request.SameSeed && scene.Seed is { } current ? current : NewSeed())))
-            .ToList();
-        // Every scene's row in one round trip on PostgreSQL, however long the story.
-        if (plan.Count > 0)
-        {
-            await scope.Database.BatchAsync(scope.Transaction, plan, cancellationToken);
-        }
+                ("job_id", job.Id), ("scene_id", scene.Id), ("seed", request.SameSeed && scene.Seed is { } current ? current : NewSeed())))];
     }
 
     /// <summary>A fresh seed in the range every seeded provider takes (AUTOMATIC1111's is a 32-bit signed integer).</summary>

@@ -81,8 +81,13 @@ public interface IJobKind
     Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken) =>
         Task.FromResult<StartOutcome.NotReady?>(null);
 
-    /// <summary>Runs in the start's transaction once the job row is inserted (a video keeps the scenes' images of this moment).</summary>
-    Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Runs in the start's transaction once the job row is inserted: reads what it needs and answers the writes that keep
+    /// the job's own state (a video keeps the scenes' images of this moment). The start sends them in its last batch, with
+    /// the change log's events; each returns a result set.
+    /// </summary>
+    Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BatchStatement>>([]);
 
     /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
     Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);

@@ -110,7 +110,7 @@ public static class JobApi
         switch (outcome)
         {
             case StartOutcome.Started started:
-                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", await views.OfAsync(started.Job, now, ct));
+                return TypedResults.Accepted($"{kind.Routes.Collection}/{started.Job.Id}", await views.OfAsync(started.Job, now, ct, started.Queue));
             case StartOutcome.AlreadyRunning { Job: var running }:
                 return Conflict(await views.OfAsync(running, now, ct), options, now, http.Response,
                     title: $"{kind.Activity} already in progress.",

@@ -98,20 +98,23 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 ("style", job.Style), ("instructions", job.Instructions));
             if (started is not null)
             {
+                // What the job keeps, its webhook (before the events whose deliveries read it) and its events: one round trip.
+                List<BatchStatement> record = [.. await kind.StartedAsync(new JobScope(database, scope), started, job, cancellationToken)];
                 if (job.Webhook is { } webhook)
                 {
-                    await Webhooks.WebhookStore.SubscribeAsync(database, scope, kindName, started.Id, job.UserId, webhook, now, cancellationToken);
+                    record.Add(Webhooks.WebhookStore.Subscribe(kindName, started.Id, job.UserId, webhook, now));
                 }
-                await kind.StartedAsync(new JobScope(database, scope), started, job, cancellationToken);
                 if (job.TraceParent is { } traceParent)
                 {
-                    // Not in the events' batch: a request may write its job's trace context but not read it back.
-                    await using var trace = database.Command(scope, JobSql.RecordTraceParent, ("job_id", started.Id), ("trace_parent", traceParent));
-                    await trace.ExecuteNonQueryAsync(cancellationToken);
+                    record.Add(new(JobSql.RecordTraceParent, BatchStatement.NoResultSet, ("job_id", started.Id), ("trace_parent", traceParent)));
                 }
-                await events.AppendAsync(scope, [.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now, cancellationToken);
+                record.AddRange(events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now));
+                // The answer's queue position reads the user's queue here, under the user's lock, instead of a round trip of its own.
+                record.Add(new(fair.QueueOfUser, UserInQueue.Read,
+                    ("user_id", job.UserId), ("job_id", started.Id), ("created_at", started.CreatedAt), ("now", now)));
+                var recorded = await database.BatchAsync(scope, record, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
-                return new StartOutcome.Started(started, stale);
+                return new StartOutcome.Started(started, stale, recorded[^1].Cast<UserInQueue>().FirstOrDefault());
             }
             if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } winner)
             {

@@ -23,21 +23,22 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
     /// running(V), plus one when V's turn comes first at equal counts, at most V's waiting jobs. The bound on running
     /// jobs and jobs ending are left out: it is an estimate. Null for a job that is running or finished.
     /// </summary>
-    public async Task<int?> OfAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <param name="mine">The user's place, when the caller read it already (a start reads it in its transaction).</param>
+    public async Task<int?> OfAsync(Job job, DateTimeOffset now, CancellationToken cancellationToken, UserInQueue? mine = null)
     {
         if (!job.IsProcessing || job.LeaseExpiresAt >= now)
         {
             return null;
         }
         var snapshot = await SnapshotAsync(now, cancellationToken);
-        var mine = await database.ReadAsWorkerAsync(fair.QueueOfUser, UserInQueue.Read, cancellationToken,
-            ("user_id", job.UserId), ("job_id", job.Id), ("created_at", job.CreatedAt), ("now", now));
-        if (mine.Count == 0 || mine[0].FirstWaiting is null)
+        mine ??= (await database.ReadAsWorkerAsync(fair.QueueOfUser, UserInQueue.Read, cancellationToken,
+            ("user_id", job.UserId), ("job_id", job.Id), ("created_at", job.CreatedAt), ("now", now))).FirstOrDefault();
+        if (mine?.FirstWaiting is null)
         {
             // None of the user's jobs waits any more: this one stopped waiting between its read and this one.
             return null;
         }
-        var me = mine[0];
+        var me = mine;
         var position = 1 + me.Waiting;
         foreach (var other in snapshot.Users)
         {
@@ -121,7 +122,7 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
 /// A user's place in the queue: jobs running, jobs waiting (for the job's own user: those before the job), when the
 /// oldest waiting one was made, and when the user last had a turn.
 /// </summary>
-internal sealed record UserInQueue(Guid UserId, int Running, int Waiting, DateTimeOffset? FirstWaiting, DateTimeOffset? LastClaimedAt)
+public sealed record UserInQueue(Guid UserId, int Running, int Waiting, DateTimeOffset? FirstWaiting, DateTimeOffset? LastClaimedAt)
 {
     public static UserInQueue Read(DbDataReader row) => new(
         row.GetFieldValue<Guid>(row.GetOrdinal("user_id")),

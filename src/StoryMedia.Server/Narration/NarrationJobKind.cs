@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using StoryMedia.Data;
 using StoryMedia.Jobs;
 using StoryMedia.Videos;
 
@@ -93,18 +94,11 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
         return null;
     }
 
-    public async Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
-    {
-        if (request.SceneIds is not { } scenes)
-        {
-            await scope.ExecuteAsync(NarrationJobSql.ChooseAllScenes, cancellationToken, ("job_id", job.Id), ("story_id", job.StoryId));
-            return;
-        }
-        foreach (var scene in scenes)
-        {
-            await scope.ExecuteAsync(NarrationJobSql.ChooseScene, cancellationToken, ("job_id", job.Id), ("story_id", job.StoryId), ("scene_id", scene));
-        }
-    }
+    public Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BatchStatement>>(request.SceneIds is not { } scenes
+            ? [new(NarrationJobSql.ChooseAllScenes, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))]
+            : [.. scenes.Select(scene => new BatchStatement(NarrationJobSql.ChooseScene, BatchStatement.NoResultSet,
+                ("job_id", job.Id), ("story_id", job.StoryId), ("scene_id", scene)))]);
 
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(NarrationJobSql.PublishSceneAudio, cancellationToken, ("job_id", lease.JobId));

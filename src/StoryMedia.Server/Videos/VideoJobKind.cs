@@ -1,4 +1,5 @@
 using System.Text.Json;
+using StoryMedia.Data;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 
@@ -85,8 +86,9 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
             new Dictionary<string, object?> { ["scenes_without_narration"] = silent });
     }
 
-    public Task StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
-        scope.ExecuteAsync(VideoJobSql.SnapshotSceneImages, cancellationToken, ("job_id", job.Id), ("story_id", job.StoryId));
+    public Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<BatchStatement>>(
+            [new(VideoJobSql.SnapshotSceneImages, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))]);
 
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(VideoJobSql.PublishVideo, cancellationToken, ("job_id", lease.JobId));

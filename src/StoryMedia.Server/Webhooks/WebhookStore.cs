@@ -41,12 +41,9 @@ public sealed class WebhookStore(Database database, IOptions<WebhookOptions> opt
     public Database Database => database;
 
     /// <summary>In the start's transaction, before its <c>started</c> event: the job's destination and events.</summary>
-    public static async Task SubscribeAsync(Database database, DatabaseTransaction scope, string kind, Guid jobId, Guid userId, WebhookSubscription subscription, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        await using var command = database.Command(scope, WebhookSql.Subscribe,
+    public static BatchStatement Subscribe(string kind, Guid jobId, Guid userId, WebhookSubscription subscription, DateTimeOffset now) =>
+        new(WebhookSql.Subscribe, BatchStatement.NoResultSet,
             ("job_id", jobId), ("job_kind", kind), ("user_id", userId), ("url", subscription.Url), ("events", WebhookEvents.Store(subscription.Events)), ("now", now));
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
 
     /// <summary>
     /// The change log's hook, in the transaction that appends the event: a delivery for each destination that wants a

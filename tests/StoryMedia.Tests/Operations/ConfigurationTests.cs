@@ -18,4 +18,15 @@ public sealed class ConfigurationTests
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_server_watches_no_files_so_its_own_writes_under_its_content_root_wake_nothing()
+    {
+        await using var server = await ServerProcess.StartAsync(await Backend.CreateAsync(Backend.Sqlite));
+
+        // A FileSystemWatcher is an inotify instance: reloading appsettings.json on change would watch the content root.
+        var inotify = Directory.GetFiles($"/proc/{server.Id}/fd").Count(fd => new FileInfo(fd).LinkTarget == "anon_inode:inotify");
+
+        Assert.Equal(0, inotify);
+    }
 }

@@ -178,6 +178,15 @@ public sealed class SupabaseProjectTests(SupabaseProjectTests.Deployment deploym
     }
 
     [Fact]
+    public async Task A_request_reads_its_own_users_turn_for_the_queue_position_and_no_one_elses()
+    {
+        // Alice's job was claimed, so her last turn is recorded; Bob has none, and Alice's is not his to read.
+        Assert.Equal(1, await RowsAsAsync("storymedia_api", deployment.Alice, "select last_claimed_at from job_turns"));
+        Assert.Equal(0, await RowsAsAsync("storymedia_api", deployment.Bob, "select last_claimed_at from job_turns"));
+        Assert.Equal(Denied, await FailureAsAsync("authenticated", deployment.Alice, "select last_claimed_at from job_turns"));
+    }
+
+    [Fact]
     public async Task A_worker_renders_nothing_of_a_story_that_does_not_belong_to_the_jobs_user()
     {
         var mallory = Guid.NewGuid();

@@ -4,16 +4,17 @@ namespace StoryMedia.Videos;
 
 /// <summary>
 /// The ffmpeg command that turns scene images into the story's video: each image fills the frame (cropped to
-/// cover it) with a slow zoom or pan, fades into the next, and the whole is H.264/yuv420p in an MP4 whose moov
+/// cover it) and pans slowly across it, fades into the next, and the whole is H.264/yuv420p in an MP4 whose moov
 /// atom is up front so a browser can start playing before it has the whole file.
 /// </summary>
 public sealed class SlideshowCommand
 {
-    // Zoompan moves in whole pixels of its input; rendering from twice the output size halves the visible judder.
-    private const int Oversample = 2;
+    // How much larger than the frame the still is scaled, giving the pan its room: gentle enough not to distract.
+    private const double PanRange = 0.09;
 
-    // The largest zoom of a scene, as a fraction of the frame: gentle enough not to distract from the picture.
-    private const double ZoomRange = 0.08;
+    // The pan moves one whole pixel at most every second frame (15 px/s at 30 fps): a translation by whole pixels
+    // needs no resampling per frame, and x264 predicts it with a motion vector instead of coding a new picture.
+    private const int MinFramesPerPixel = 2;
 
     private SlideshowCommand(IReadOnlyList<string> arguments, IReadOnlyList<TimeSpan> sceneLengths)
     {
@@ -49,29 +50,39 @@ public sealed class SlideshowCommand
 
         var arguments = new List<string> { "-hide_banner", "-nostdin", "-loglevel", "error", "-nostats", "-progress", "pipe:1", "-y" };
         var graph = new List<string>();
+        var pieces = new List<string>();
         for (var i = 0; i < scenes.Count; i++)
         {
-            arguments.AddRange(["-i", scenes[i].Image]);
-            // Every scene but the last lasts one fade longer: the next scene fades in over that extra time.
-            var length = i < scenes.Count - 1 ? frames[i] + fadeFrames : frames[i];
-            var (cover, motion) = ($"{w * Oversample}:{h * Oversample}", Motion(i, length));
-            // zoompan rescales every output frame from the still: from yuv420p that is half the bytes of RGB, and no
-            // per-frame conversion follows (the filters' CPU time fell from 10.4 to 4.5 s on 12 scenes, docs/video.md).
-            graph.Add(Invariant(
-                $"[{i}:v]scale={cover}:force_original_aspect_ratio=increase,crop={cover},setsar=1,format=yuv420p,zoompan={motion}:d={length}:s={w}x{h}:fps={fps}[s{i}]"));
+            // Each still is decoded, scaled and converted once; its scene is a window sliding over it (see Pan), cut
+            // into the frames it fades in over, its own frames, and the frames it fades out over into the next scene.
+            arguments.AddRange(["-framerate", fps.ToString(CultureInfo.InvariantCulture), "-i", scenes[i].Image]);
+            var (first, last) = (i == 0, i == scenes.Count - 1);
+            var pan = Pan.Of(frame, i, last ? frames[i] : frames[i] + fadeFrames);
+            var parts = (first ? 0 : 1) + 1 + (last ? 0 : 1);
+            graph.Add(Invariant($"[{i}:v]scale={pan.Width}:{pan.Height}:force_original_aspect_ratio=increase,crop={pan.Width}:{pan.Height},setsar=1,format=yuv420p,split={parts}") +
+                (first ? "" : $"[in{i}]") + $"[own{i}]" + (last ? "" : $"[out{i}]"));
+            if (!first)
+            {
+                graph.Add($"[in{i}]{pan.Window(0, fadeFrames, w, h, fps)}[in{i}p]");
+                // The outgoing scene's frames fade from opaque to clear over the incoming scene's (overlay works in yuv420p;
+                // xfade would convert every frame to 4:4:4 and back).
+                graph.Add(Invariant($"[in{i}p][out{i - 1}p]overlay=format=yuv420[fade{i}]"));
+                pieces.Add($"[fade{i}]");
+            }
+            var start = first ? 0 : fadeFrames;
+            graph.Add($"[own{i}]{pan.Window(start, frames[i] - start, w, h, fps)}[own{i}p]");
+            pieces.Add($"[own{i}p]");
+            if (!last)
+            {
+                graph.Add(Invariant($"[out{i}]{pan.Window(frames[i], fadeFrames, w, h, fps)},format=yuva420p,fade=t=out:d={(double)fadeFrames / fps:0.######}:alpha=1[out{i}p]"));
+            }
         }
-        var last = "s0";
-        var offsetFrames = 0;
-        for (var i = 1; i < scenes.Count; i++)
-        {
-            offsetFrames += frames[i - 1];
-            graph.Add(Invariant($"[{last}][s{i}]xfade=transition=fade:duration={(double)fadeFrames / fps:0.######}:offset={(double)offsetFrames / fps:0.######}[x{i}]"));
-            last = $"x{i}";
-        }
+        // The pieces in order: the first scene's own frames, then each fade and the next scene's own frames.
+        graph.Add(Invariant($"{string.Concat(pieces)}concat=n={pieces.Count}:v=1:a=0,setpts=N/{fps}/TB[scenes]"));
         var burn = narrated && subtitles is not null && mode == VideoOptions.SubtitlesBurn
             ? $",subtitles=filename='{FilterPath(subtitles)}':fontsdir='{FilterPath(options.FontsPath)}':force_style='{SubtitleStyle}'"
             : "";
-        graph.Add($"[{last}]format=yuv420p{burn}[video]");
+        graph.Add($"[scenes]format=yuv420p{burn}[video]");
         var maps = new List<string> { "-map", "[video]" };
         if (narrated)
         {
@@ -109,20 +120,37 @@ public sealed class SlideshowCommand
     /// <summary>A path inside a quoted filter option: backslash, quote and colon escaped as the filter parser reads them.</summary>
     private static string FilterPath(string path) => path.Replace("\\", "\\\\").Replace("'", "'\\''").Replace(":", "\\:");
 
-    /// <summary>The zoompan expressions of a scene; four gentle motions take turns so that scenes do not all move alike.</summary>
-    private static string Motion(int scene, int frames)
+    /// <summary>
+    /// A scene's pan: the still, scaled to cover the frame enlarged by <see cref="PanRange"/>, under a frame-sized window
+    /// that moves one pixel every <paramref name="FramesPerPixel"/> frames along the frame's longer side; scenes take turns
+    /// to pan one way and back, so that scenes do not all move alike.
+    /// </summary>
+    private sealed record Pan(int Width, int Height, bool Horizontal, bool Forward, int FramesPerPixel)
     {
-        var t = Invariant($"on/{Math.Max(1, frames - 1)}");
-        var zoomed = Invariant($"{1 + ZoomRange:0.###}");
-        const string CentreX = "(iw-iw/zoom)/2";
-        const string CentreY = "(ih-ih/zoom)/2";
-        return (scene % 4) switch
+        public static Pan Of(VideoFrame frame, int scene, int frames)
         {
-            0 => Invariant($"z='1+{ZoomRange}*{t}':x='{CentreX}':y='{CentreY}'"),
-            1 => $"z='{zoomed}':x='(iw-iw/zoom)*{t}':y='{CentreY}'",
-            2 => Invariant($"z='{zoomed}-{ZoomRange}*{t}':x='{CentreX}':y='{CentreY}'"),
-            _ => $"z='{zoomed}':x='(iw-iw/zoom)*(1-{t})':y='{CentreY}'",
-        };
+            var (width, height) = (Even(frame.Width * (1 + PanRange)), Even(frame.Height * (1 + PanRange)));
+            var horizontal = frame.Width >= frame.Height;
+            var room = horizontal ? width - frame.Width : height - frame.Height;
+            // Slow enough that the window never runs off the still, however long the scene (a narrated one may be long).
+            var framesPerPixel = Math.Max(MinFramesPerPixel, (int)Math.Ceiling((double)Math.Max(1, frames - 1) / Math.Max(1, room)));
+            return new(width, height, horizontal, scene % 2 == 0, framesPerPixel);
+        }
+
+        /// <summary>
+        /// <paramref name="count"/> frames of the scene from its frame <paramref name="from"/>: the still repeated, cropped where the
+        /// window is (exact: in yuv420p the crop would otherwise round to even pixels, a visible two-pixel step).
+        /// </summary>
+        public string Window(int from, int count, int w, int h, int fps)
+        {
+            var moved = Invariant($"floor((n+{from})/{FramesPerPixel})");
+            var room = Horizontal ? Width - w : Height - h;
+            var along = Forward ? moved : $"{room}-{moved}";
+            var (x, y) = Horizontal ? (along, Invariant($"{(Height - h) / 2}")) : (Invariant($"{(Width - w) / 2}"), along);
+            return Invariant($"loop=loop={count - 1}:size=1:start=0,setpts=N/{fps}/TB,crop={w}:{h}:x='{x}':y='{y}':exact=1");
+        }
+
+        private static int Even(double size) => (int)Math.Ceiling(size / 2) * 2;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

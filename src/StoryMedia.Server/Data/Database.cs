@@ -160,7 +160,8 @@ public abstract class Database
     /// <summary>
     /// Runs the statements in order in the transaction and answers each one's rows: one round trip on PostgreSQL (with the
     /// transaction's deferred role switch in front, <see cref="BeginBatchedWriteAsUserAsync"/>), one statement after the
-    /// other on SQLite. Every statement must return a result set (a select, or <c>returning</c>), even an empty one.
+    /// other on SQLite. Every statement returns a result set (a select, or <c>returning</c>), even an empty one, unless it is
+    /// marked <see cref="BatchStatement.NoResultSet"/>: then it answers no rows.
     /// </summary>
     public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
     {

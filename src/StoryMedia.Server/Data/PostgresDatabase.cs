@@ -128,6 +128,12 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
             onFirst = false;
             results.Add(await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken));
         }
+        // A statement marked NoResultSet that returns rows would shift every read after it: refuse it, and read to the end
+        // so that an error of a last statement without a result set surfaces here.
+        if (await reader.NextResultAsync(cancellationToken))
+        {
+            throw new InvalidOperationException("A batch returned more result sets than its statements declare: a statement marked NoResultSet returns rows.");
+        }
         return results;
     }
 

@@ -63,8 +63,10 @@ public sealed class ImageJobKind : IJobKind
                 StatusCodes.Status400BadRequest);
     }
 
-    /// <summary>Plans the job: its scenes, each with the seed it will be drawn with, kept across a takeover.</summary>
-    /// <summary>Every chosen scene's row of the plan, with its seed: sent in the start's last batch, however long the story.</summary>
+    /// <summary>
+    /// Plans the job: each chosen scene with the seed it will be drawn with, kept across a takeover; the rows go in the
+    /// start's last batch, however long the story.
+    /// </summary>
     public async Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
     {
         var chosen = request.SceneIds?.ToHashSet();

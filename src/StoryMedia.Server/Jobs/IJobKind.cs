@@ -84,7 +84,7 @@ public interface IJobKind
     /// <summary>
     /// Runs in the start's transaction once the job row is inserted: reads what it needs and answers the writes that keep
     /// the job's own state (a video keeps the scenes' images of this moment). The start sends them in its last batch, with
-    /// the change log's events; each returns a result set.
+    /// the change log's events; each returns a result set or is marked <see cref="BatchStatement.NoResultSet"/>.
     /// </summary>
     Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<BatchStatement>>([]);

@@ -51,7 +51,7 @@ public abstract record StartOutcome
 {
     /// <summary>The new job, and the stale jobs its start cleared (its own kind's, and those of the kinds that block it).</summary>
     /// <param name="Queue">The user's place in the queue as the start committed it, for the answer's queue position.</param>
-    public sealed record Started(Job Job, IReadOnlyList<Job> ClearedStale, UserInQueue? Queue = null) : StartOutcome;
+    public sealed record Started(Job Job, IReadOnlyList<Job> ClearedStale, UserInQueue? Queue) : StartOutcome;
 
     public sealed record AlreadyRunning(Job Job) : StartOutcome;
 

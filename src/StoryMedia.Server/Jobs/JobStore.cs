@@ -36,7 +36,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     /// blocking job is processing or the kind's own check says no, then insert unless a job of this kind is processing.
     /// A refused start changes nothing. The user's bounds (<paramref name="bounds"/>) are counted over every kind, under
     /// the user's lock, so two starts on two instances cannot both take the last place. On PostgreSQL the role switch,
-    /// both locks, the stale clears, the kind's own and its blockers' processing jobs and the bounds go in one round trip, the insert in the next.
+    /// both locks, the stale clears, the kind's own and its blockers' processing jobs and the bounds go in one round trip, the insert in the next,
+    /// then the kind's own rows, the webhook, the trace context, the user's place in the queue and the events in one more.
     /// </summary>
     public async Task<StartOutcome> StartAsync(string kindName, NewJob job, UserBounds bounds, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
@@ -108,13 +109,15 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 {
                     record.Add(new(JobSql.RecordTraceParent, BatchStatement.NoResultSet, ("job_id", started.Id), ("trace_parent", traceParent)));
                 }
-                record.AddRange(events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now));
-                // The answer's queue position reads the user's queue here, under the user's lock, instead of a round trip of its own.
+                // The answer's queue position reads the user's queue here, under the user's lock, instead of a round trip of
+                // its own; before the events, which come last (their lock is held to commit).
+                var queue = record.Count;
                 record.Add(new(fair.QueueOfUser, UserInQueue.Read,
                     ("user_id", job.UserId), ("job_id", started.Id), ("created_at", started.CreatedAt), ("now", now)));
+                record.AddRange(events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now));
                 var recorded = await database.BatchAsync(scope, record, cancellationToken);
                 await scope.CommitAsync(cancellationToken);
-                return new StartOutcome.Started(started, stale, recorded[^1].Cast<UserInQueue>().FirstOrDefault());
+                return new StartOutcome.Started(started, stale, recorded[queue].Cast<UserInQueue>().FirstOrDefault());
             }
             if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } winner)
             {

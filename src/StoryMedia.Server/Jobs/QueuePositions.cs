@@ -7,7 +7,7 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// A waiting job's <c>queue_position</c> (docs/fairness.md): an estimate of its place in the fair order. The job's own
-/// user is read now; every other user's share comes from one snapshot of the queue that this instance takes at most
+/// user is read now (a start reads it in its own transaction and passes it in); every other user's share comes from one snapshot of the queue that this instance takes at most
 /// once per <see cref="JobOptions.QueuePositionMaxAge"/>, so answering a start or a 409 never aggregates the whole queue.
 /// </summary>
 public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<JobOptions> options)
@@ -38,15 +38,14 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
             // None of the user's jobs waits any more: this one stopped waiting between its read and this one.
             return null;
         }
-        var me = mine;
-        var position = 1 + me.Waiting;
+        var position = 1 + mine.Waiting;
         foreach (var other in snapshot.Users)
         {
             if (other.UserId == job.UserId)
             {
                 continue;
             }
-            var turns = me.Running + me.Waiting - other.Running + (TurnComesFirst(other, me) ? 1 : 0);
+            var turns = mine.Running + mine.Waiting - other.Running + (TurnComesFirst(other, mine) ? 1 : 0);
             position += Math.Clamp(turns, 0, other.Waiting);
         }
         return position;

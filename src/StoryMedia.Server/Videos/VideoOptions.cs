@@ -66,8 +66,9 @@ public sealed class VideoOptions : IExplainedOptions
             _ when Width % 2 != 0 || Height % 2 != 0 => "Video:Width and Video:Height must be even.",
             { FrameRate: < 1 or > 60 } => "Video:FrameRate must be between 1 and 60.",
             { SecondsPerScene: < 0.5 or > 600 } => "Video:SecondsPerScene must be between 0.5 and 600.",
-            _ when CrossfadeSeconds * FrameRate < 1 || CrossfadeSeconds >= SecondsPerScene =>
-                "Video:CrossfadeSeconds must last at least one frame and be shorter than Video:SecondsPerScene.",
+            // In whole frames, as the render counts them: each scene keeps at least one frame that is not a fade.
+            _ when Frames(CrossfadeSeconds) < 1 || Frames(CrossfadeSeconds) >= Frames(SecondsPerScene) =>
+                "Video:CrossfadeSeconds must last at least one frame and fewer frames than Video:SecondsPerScene.",
             _ when !Presets.Contains(Preset) => $"Video:Preset must be one of {string.Join(", ", Presets)}.",
             { Crf: < 0 or > 51 } => "Video:Crf must be between 0 and 51.",
             { Subtitles: not (SubtitlesTrack or SubtitlesBurn or SubtitlesOff) } => "Video:Subtitles must be track, burn or off.",
@@ -77,4 +78,6 @@ public sealed class VideoOptions : IExplainedOptions
         };
         return problem.Length == 0;
     }
+
+    private int Frames(double seconds) => (int)Math.Round(seconds * FrameRate);
 }

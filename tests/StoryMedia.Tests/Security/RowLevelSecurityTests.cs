@@ -50,6 +50,8 @@ public sealed class RowLevelSecurityTests
             ("job history", image.ListOwned, [("story_id", f.Story.Id), ("user_id", claimedOwner), ("limit", 50)]),
             ("running job", image.Running, [("story_id", f.Story.Id)]),
             ("job scene images", ImageJobSql.SceneImagesOfJob, [("job_id", f.Job.Id)]),
+            // A start reads its user's last turn for the queue position (migration 0016).
+            ("the user's last turn", "select last_claimed_at from job_turns where user_id = @user_id", [("user_id", claimedOwner)]),
         ];
     }
 

@@ -194,15 +194,17 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         var (pgbenchPrepared, pgbenchSimple) = ("", "");
         var (preparedRuns, simpleRuns, storeRuns, unpreparedRuns, httpRuns, getRuns) =
             (new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>(), new List<double>());
+        Task SettleAsync() => Throughput.SettleAsync(database.DataSource, ct);
         async Task PgbenchAsync(string protocol, List<double> runs)
         {
-            var (tps, command) = await Throughput.PgbenchGuardAsync(database.DataSource, work,
-                await Throughput.CreateStoriesAsync(database, sizes.PgbenchGuardStories, ct), protocol, sizes.ThroughputSeconds, ct);
+            var stories = await Throughput.CreateStoriesAsync(database, sizes.PgbenchGuardStories, ct);
+            await SettleAsync();
+            var (tps, command) = await Throughput.PgbenchGuardAsync(database.DataSource, work, stories, protocol, sizes.ThroughputSeconds, ct);
             runs.Add(tps);
             (pgbenchPrepared, pgbenchSimple) = protocol == "prepared" ? (command, pgbenchSimple) : (pgbenchPrepared, command);
         }
         async Task StoreRunAsync(NpgsqlDataSource source, List<double> runs) =>
-            runs.Add((await StoreAsync(new PostgresDatabase(source), duration, ct)).PerSecond);
+            runs.Add((await StoreAsync(new PostgresDatabase(source), duration, ct, SettleAsync)).PerSecond);
         for (var round = 0; round < sizes.ThroughputRounds; round++)
         {
             Say($"throughput on PostgreSQL, round {round + 1} of {sizes.ThroughputRounds}: pgbench running a start's statements, the store, HTTP starts and GETs");
@@ -222,12 +224,12 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             }
             if (pgbenchFirst)
             {
-                httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct)).PerSecond);
+                httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct, SettleAsync)).PerSecond);
             }
-            getRuns.Add((await HttpGetsAsync(database, clients, duration, ct)).PerSecond);
+            getRuns.Add((await HttpGetsAsync(database, clients, duration, ct, SettleAsync)).PerSecond);
             if (!pgbenchFirst)
             {
-                httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct)).PerSecond);
+                httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct, SettleAsync)).PerSecond);
             }
         }
         var (preparedTps, simpleTps, get) = (Median(preparedRuns), Median(simpleRuns), Median(getRuns));
@@ -247,7 +249,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         var plan = await Throughput.ExplainInsertAsync(database.DataSource, user, (await Throughput.CreateStoriesAsync(database, 1, ct))[0].Story, ct);
         var foreignKey = Throughput.ForeignKeyShare(plan);
         report.Reading.Add(
-            $"**Start throughput (PostgreSQL).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn, with the default settings the store's median reached {Report.Ratio(store.Median / preparedTps)} of pgbench's running the same statements with prepared statements, one statement per round trip " +
+            $"**Start throughput (PostgreSQL).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn (the database vacuumed, analysed and checkpointed before every timed run, so that none pays for the one before it), with the default settings the store's median reached {Report.Ratio(store.Median / preparedTps)} of pgbench's running the same statements with prepared statements, one statement per round trip " +
             $"(target ≥ 1.0×: {(store.Median >= preparedTps ? "met" : "missed")}; single pgbench runs ranged from {Report.Number(preparedRuns.Min())} to {Report.Number(preparedRuns.Max())} tps). Every start comes from a user of its own on a story of its own, with the default per-user bounds, as on a service with many users. " +
             "A start is the live-job read (the role switch and the read in one round trip), then one transaction: the role switch, the story's lock, the user's lock, the stale clear, the story's processing job and the user's bounds in one batch, " +
             "the insert, the image kind's read of the scenes, then its plan rows (none: these bench stories have no scenes), the change log's lock and event and the user's place in the queue (for the answer's queue position) in one batch, and the commit: six round trips where pgbench sends one statement per round trip. " +
@@ -286,9 +288,10 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"Through HTTP one instance reached {Report.Ratio(http.PerSecond / get.PerSecond)} of its authenticated GETs at the same concurrency.");
     }
 
-    private async Task<Throughput.Rate> StoreAsync(Database database, TimeSpan duration, CancellationToken ct)
+    private async Task<Throughput.Rate> StoreAsync(Database database, TimeSpan duration, CancellationToken ct, Func<Task>? settle = null)
     {
         var stories = await Throughput.CreateStoriesAsync(database, StoriesFor(database), ct);
+        await (settle?.Invoke() ?? Task.CompletedTask);
         Say($"throughput on {database.Provider}: JobStore.StartAsync");
         return await Throughput.StoreAsync(new JobStore(database, new JobKinds([new ImageJobKind(), new NarrationJobKind(), new VideoJobKind()]), new StoryEventLog(database)), stories, sizes.StoreWorkers, duration, ct);
     }
@@ -297,17 +300,20 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
     private async Task<(Throughput.Rate Starts, Throughput.Rate Gets)> HttpAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct) =>
         (await HttpStartsAsync(database, clients, duration, ct), await HttpGetsAsync(database, clients, duration, ct));
 
-    private async Task<Throughput.Rate> HttpStartsAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct)
+    /// <param name="settle">What lets the database settle before the timed run (<see cref="Throughput.SettleAsync"/>), if anything.</param>
+    private async Task<Throughput.Rate> HttpStartsAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct, Func<Task>? settle = null)
     {
         var stories = await Throughput.CreateStoriesAsync(database, StoriesFor(database) / 2, ct);
         await Throughput.EndBacklogAsync(database, ct);
+        await (settle?.Invoke() ?? Task.CompletedTask);
         Say($"throughput on {database.Provider}: HTTP starts");
         return await Throughput.HttpAsync(clients, stories, sizes.HttpWorkers, duration, startJobs: true, ct);
     }
 
-    private async Task<Throughput.Rate> HttpGetsAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct)
+    private async Task<Throughput.Rate> HttpGetsAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct, Func<Task>? settle = null)
     {
         var stories = await Throughput.CreateStoriesAsync(database, StoriesFor(database) / 2, ct);
+        await (settle?.Invoke() ?? Task.CompletedTask);
         Say($"throughput on {database.Provider}: HTTP GETs");
         return await Throughput.HttpAsync(clients, stories, sizes.HttpWorkers, duration, startJobs: false, ct);
     }

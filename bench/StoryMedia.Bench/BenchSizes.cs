@@ -21,13 +21,13 @@ public sealed record BenchSizes(
 {
     public static readonly BenchSizes Full = new(
         "full", ContentionRequests: 500, ContentionRounds: 5, ThroughputSeconds: 5, StoreWorkers: 8, HttpWorkers: 16,
-        PostgresStories: 60_000, SqliteStories: 60_000, PgbenchGuardStories: 100_000, PipelineScenes: 40, PipelineRuns: 9,
+        PostgresStories: 60_000, SqliteStories: 60_000, PgbenchGuardStories: 30_000, PipelineScenes: 40, PipelineRuns: 9,
         LeaseDuration: TimeSpan.FromSeconds(3), HeartbeatInterval: TimeSpan.FromSeconds(0.5), StaleAfter: TimeSpan.FromSeconds(3),
         RecoveryScenes: 12, RecoveryDelayPerImage: TimeSpan.FromSeconds(0.3));
 
     public static readonly BenchSizes Smoke = new(
         "smoke", ContentionRequests: 20, ContentionRounds: 1, ThroughputSeconds: 1, StoreWorkers: 2, HttpWorkers: 2,
-        PostgresStories: 3_000, SqliteStories: 3_000, PgbenchGuardStories: 50_000, PipelineScenes: 3, PipelineRuns: 2,
+        PostgresStories: 3_000, SqliteStories: 3_000, PgbenchGuardStories: 5_000, PipelineScenes: 3, PipelineRuns: 2,
         LeaseDuration: TimeSpan.FromSeconds(1.5), HeartbeatInterval: TimeSpan.FromSeconds(0.25), StaleAfter: TimeSpan.FromSeconds(1),
         RecoveryScenes: 4, RecoveryDelayPerImage: TimeSpan.FromSeconds(0.2))
     {

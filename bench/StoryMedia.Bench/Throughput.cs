@@ -75,6 +75,20 @@ public static partial class Throughput
         await scope.CommitAsync(ct);
     }
 
+    /// <summary>
+    /// Lets PostgreSQL settle before a timed run: the database vacuumed and analysed (the dead rows of the backlog's end,
+    /// the rows the last run wrote) and a checkpoint written, so that no run pays for the one before it in autovacuum or
+    /// checkpoint writes. Runs as the bench's login, the cluster's superuser.
+    /// </summary>
+    public static async Task SettleAsync(NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        foreach (var sql in new[] { "vacuum (analyze)", "checkpoint" })
+        {
+            await using var command = dataSource.CreateCommand(sql);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
     /// <summary><see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops, each start by the story's owner.</summary>
     public static Task<Rate> StoreAsync(JobStore store, Owned[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
         LoopAsync(stories, workers, duration, async story =>

@@ -7,8 +7,9 @@ namespace StoryMedia.Jobs;
 
 /// <summary>
 /// A waiting job's <c>queue_position</c> (docs/fairness.md): an estimate of its place in the fair order. The job's own
-/// user is read now (a start reads it in its own transaction and passes it in); every other user's share comes from one snapshot of the queue that this instance takes at most
-/// once per <see cref="JobOptions.QueuePositionMaxAge"/>, so answering a start or a 409 never aggregates the whole queue.
+/// user is read now (a start reads it in its own transaction and passes it in); every other user's share comes from one
+/// snapshot of the queue that this instance takes at most once per <see cref="JobOptions.QueuePositionMaxAge"/>, so
+/// answering a start or a 409 never aggregates the whole queue.
 /// </summary>
 public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<JobOptions> options)
 {

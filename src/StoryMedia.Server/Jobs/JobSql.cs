@@ -19,6 +19,14 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
     /// Every worker write matches only while the job is processing under the same worker and attempt: a cleared or
     /// taken-over job's worker changes nothing. Parameters: <see cref="LeaseParameters"/>.
     /// </summary>
+    /// <summary>
+    /// The story's processing job, found through the story's own index (<c>story_id, created_at</c>): <c>status || ''</c>
+    /// lets no partial index on <c>status = 'processing'</c> serve the lookup. The planner sizes those from statistics
+    /// that may date from a moment when no job was processing, and then reads every waiting job to find the story's
+    /// (in the benchmark, starts fell to a third once the job tables were big; docs/scaling.md).
+    /// </summary>
+    private const string ProcessingOfStory = "story_id = @story_id and status || '' = 'processing'";
+
     public const string Fence = "id = @job_id and status = 'processing' and worker_id = @worker_id and attempts = @attempt";
 
     public const string StoryOwned = "select 1 from stories where id = @story_id and user_id = @user_id";
@@ -49,7 +57,7 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
     public string ClearStale => $"""
         update {Table}
            set status = 'failed', error = @error, completed_at = @now
-         where story_id = @story_id and status = 'processing' and heartbeat_at < @stale_before
+         where {ProcessingOfStory} and heartbeat_at < @stale_before
         returning {Columns}
         """;
 
@@ -61,18 +69,18 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         returning {Columns}
         """;
 
-    public string Running => $"select {Columns} from {Table} where story_id = @story_id and status = 'processing'";
+    public string Running => $"select {Columns} from {Table} where {ProcessingOfStory}";
 
     /// <summary>The user's live job on the story, if any: a read that answers most duplicate starts before any write.</summary>
     public string RunningLive => $"""
         select {Columns} from {Table}
-         where story_id = @story_id and user_id = @user_id and status = 'processing' and heartbeat_at >= @stale_before
+         where {ProcessingOfStory} and user_id = @user_id and heartbeat_at >= @stale_before
         """;
 
     public string ClearByUser => $"""
         update {Table}
            set status = 'failed', error = @error, completed_at = @now
-         where story_id = @story_id and user_id = @user_id and status = 'processing'
+         where {ProcessingOfStory} and user_id = @user_id
         returning {Columns}
         """;
 

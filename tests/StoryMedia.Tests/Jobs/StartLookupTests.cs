@@ -1,5 +1,4 @@
 using System.Text.Json;
-using StoryMedia.Data;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Tests.Infrastructure;

@@ -38,7 +38,8 @@ public static class MediaProbe
         return await File.ReadAllBytesAsync(file);
     }
 
-    private static async Task<string> RunAsync(string program, string[] arguments)
+    /// <summary>Runs ffmpeg, ffprobe or another tool to its end and answers its stdout; a failure or a minute's silence fails the test.</summary>
+    public static async Task<string> RunAsync(string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in arguments)
@@ -50,7 +51,7 @@ public static class MediaProbe
         using var output = new MemoryStream();
         var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
         var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
         await copy;
         Assert.True(process.ExitCode == 0, $"{program} failed: {await errors}");
         return System.Text.Encoding.Latin1.GetString(output.ToArray());

@@ -1,6 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
 using StoryMedia.Tests.Infrastructure;
+using StoryMedia.Tests.Narration;
 using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Videos;
@@ -21,16 +20,16 @@ public sealed class SlideshowRenderTests
         for (var i = 0; i < scenes; i++)
         {
             var still = Path.Combine(directory, $"still{i}.png");
-            await RunAsync("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=1", "-frames:v", "1", still);
+            await MediaProbe.RunAsync("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=1", "-frames:v", "1", still);
             stills.Add(new SlideshowScene(still));
         }
         var frame = VideoFrame.Of(aspect, Options);
         var output = Path.Combine(directory, "video.mp4");
         var command = SlideshowCommand.Build(stills, output, Options, frame);
 
-        await RunAsync(Options.Ffmpeg, [.. command.Arguments]);
+        await MediaProbe.RunAsync(Options.Ffmpeg, [.. command.Arguments]);
 
-        var probe = await RunAsync("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+        var probe = await MediaProbe.RunAsync("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
             "-show_entries", "stream=nb_read_frames,width,height", "-of", "csv=p=0", output);
         var expected = (int)Math.Round(command.Duration.TotalSeconds * Options.FrameRate);
         Assert.Equal($"{frame.Width},{frame.Height},{expected}", probe.Trim());
@@ -45,21 +44,5 @@ public sealed class SlideshowRenderTests
 
         Assert.False(options.IsValid(out var problem));
         Assert.Equal("Video:CrossfadeSeconds must last at least one frame and fewer frames than Video:SecondsPerScene.", problem);
-    }
-
-    private static async Task<string> RunAsync(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
-        var error = await errors;
-        Assert.True(process.ExitCode == 0, string.Create(CultureInfo.InvariantCulture, $"{program} failed ({process.ExitCode}): {error}"));
-        return await output;
     }
 }

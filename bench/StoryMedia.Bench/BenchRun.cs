@@ -233,31 +233,31 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             }
         }
         var (preparedTps, simpleTps, get) = (Median(preparedRuns), Median(simpleRuns), Median(getRuns));
-        var (store, storeUnprepared, http) = (Spread.Of(storeRuns), Spread.Of(unpreparedRuns), Spread.Of(httpRuns));
+        var (store, storeUnprepared, http) = (Median(storeRuns), Median(unpreparedRuns), Median(httpRuns));
 
         var rounds = $"median of {sizes.ThroughputRounds} interleaved runs of {sizes.ThroughputSeconds} s";
         var prepared = $"pgbench running the same statements one per round trip, prepared: {Report.Number(preparedTps)} tps ({Runs(preparedRuns)})";
         var simple = $"pgbench running the same statements one per round trip, simple protocol: {Report.Number(simpleTps)} tps ({Runs(simpleRuns)})";
         var loops = $"{sizes.StoreWorkers} concurrent loops";
         report.Figures.Add(new(backend, scenario, $"JobStore.StartAsync on distinct stories of distinct users, in-process, {loops}, default settings (starts/s, {rounds})",
-            $"{Report.Number(store.Median)} ({Runs(storeRuns)})", prepared, Report.Ratio(store.Median / preparedTps), "≥ 1.0×", store.Median >= preparedTps));
+            $"{Report.Number(store)} ({Runs(storeRuns)})", prepared, Report.Ratio(store / preparedTps), "≥ 1.0×", store >= preparedTps));
         report.Figures.Add(new(backend, scenario, "the same with `Database:PrepareStatements=off` (as behind a transaction-mode pooler)",
-            $"{Report.Number(storeUnprepared.Median)} ({Runs(unpreparedRuns)})", simple, Report.Ratio(storeUnprepared.Median / simpleTps), "", null));
+            $"{Report.Number(storeUnprepared)} ({Runs(unpreparedRuns)})", simple, Report.Ratio(storeUnprepared / simpleTps), "", null));
         var getBaseline = $"GET /api/stories/{{id}} of the same users' stories, same loops and instances: {Report.Number(get)} requests/s ({Runs(getRuns)})";
         report.Figures.Add(new(backend, scenario, $"POST /api/generate_images on distinct stories of distinct users, {sizes.HttpWorkers} concurrent loops over {clients.Count} instances (starts/s, {rounds})",
-            $"{Report.Number(http.Median)} ({Runs(httpRuns)})", getBaseline, Report.Ratio(http.Median / get), "≥ 0.5×", http.Median >= 0.5 * get));
+            $"{Report.Number(http)} ({Runs(httpRuns)})", getBaseline, Report.Ratio(http / get), "≥ 0.5×", http >= 0.5 * get));
         var plan = await Throughput.ExplainInsertAsync(database.DataSource, user, (await Throughput.CreateStoriesAsync(database, 1, ct))[0].Story, ct);
         var foreignKey = Throughput.ForeignKeyShare(plan);
         report.Reading.Add(
-            $"**Start throughput (PostgreSQL).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn (the database vacuumed, analysed and checkpointed before every timed run, so that none pays for the one before it), with the default settings the store's median reached {Report.Ratio(store.Median / preparedTps)} of pgbench's running the same statements with prepared statements, one statement per round trip " +
-            $"(target ≥ 1.0×: {(store.Median >= preparedTps ? "met" : "missed")}; single pgbench runs ranged from {Report.Number(preparedRuns.Min())} to {Report.Number(preparedRuns.Max())} tps). Every start comes from a user of its own on a story of its own, with the default per-user bounds, as on a service with many users. " +
+            $"**Start throughput (PostgreSQL).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn (the database vacuumed, analysed and checkpointed before every timed run, so that none pays for the one before it), with the default settings the store's median reached {Report.Ratio(store / preparedTps)} of pgbench's running the same statements with prepared statements, one statement per round trip " +
+            $"(target ≥ 1.0×: {(store >= preparedTps ? "met" : "missed")}; single pgbench runs ranged from {Report.Number(preparedRuns.Min())} to {Report.Number(preparedRuns.Max())} tps). Every start comes from a user of its own on a story of its own, with the default per-user bounds, as on a service with many users. " +
             "A start is the live-job read (the role switch and the read in one round trip), then one transaction: the role switch, the story's lock, the user's lock, the stale clear, the story's processing job and the user's bounds in one batch, " +
             "the insert, the image kind's read of the scenes, then its plan rows (none: these bench stories have no scenes), the change log's lock and event and the user's place in the queue (for the answer's queue position) in one batch, and the commit: six round trips where pgbench sends one statement per round trip. " +
             "Prepared statements (`Database:PrepareStatements`, `auto` = on except behind Supabase's transaction-mode pooler on port 6543) let PostgreSQL parse and plan each statement once per connection; " +
-            $"with them off the store reached {Report.Ratio(storeUnprepared.Median / simpleTps)} of pgbench's simple protocol ({Report.Number(storeUnprepared.Median)} against {Report.Number(store.Median)} starts/s with them on). " +
+            $"with them off the store reached {Report.Ratio(storeUnprepared / simpleTps)} of pgbench's simple protocol ({Report.Number(storeUnprepared)} against {Report.Number(store)} starts/s with them on). " +
             $"The insert itself lands in a table with six indexes and a foreign key to the story, whose check took {Report.Share(foreignKey)} of the insert's execution time in the EXPLAIN ANALYZE below. " +
-            $"Through HTTP, two instances that share the 2 cores with the database and the load generator reached {Report.Number(http.Median)} starts/s, {Report.Ratio(http.Median / get)} of the same instances answering an authenticated GET of a story at the same concurrency " +
-            $"(target ≥ 0.5×: {(http.Median >= 0.5 * get ? "met" : "missed")}); a start is a write: the six round trips above, its trace context in the last batch, and no read after the commit (the queue position's other users come from a snapshot each instance reads at most once per `Jobs:QueuePositionMaxAge`), where a GET makes two reads that lock nothing; every job this scenario starts waits (these instances run no workers; the jobs earlier scenarios left waiting are ended first).");
+            $"Through HTTP, two instances that share the 2 cores with the database and the load generator reached {Report.Number(http)} starts/s, {Report.Ratio(http / get)} of the same instances answering an authenticated GET of a story at the same concurrency " +
+            $"(target ≥ 0.5×: {(http >= 0.5 * get ? "met" : "missed")}); a start is a write: the six round trips above, its trace context in the last batch, and no read after the commit (the queue position's other users come from a snapshot each instance reads at most once per `Jobs:QueuePositionMaxAge`), where a GET makes two reads that lock nothing; every job this scenario starts waits (these instances run no workers; the jobs earlier scenarios left waiting are ended first).");
         report.Evidence.Add(("pgbench commands (8 clients, 2 threads)", $"{pgbenchPrepared}{Environment.NewLine}{pgbenchSimple}   # start-*.sql: the story and its owner; begin; role switch; the live-job read; commit; begin; role switch; the story's lock; the user's lock; the stale clear; the story's processing job; the user's bounds; the insert; the scenes' read; the change log's lock; the event; the user's place in the queue; commit (the service's own SQL)"));
         report.Evidence.Add(("EXPLAIN (ANALYZE, BUFFERS) of the guard's insert on a fresh story (rolled back)", plan));
     }

@@ -10,10 +10,18 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
 {
     private const string IsWaiting = "(lease_expires_at is null or lease_expires_at < @now)";
 
+    /// <summary>
+    /// The user's processing jobs, found through the index made for this predicate (<c>(user_id) where status || '' =
+    /// 'processing'</c>, migration 0017), the only one it matches. With <c>status = 'processing'</c> the planner could
+    /// pick any partial index on processing jobs, and statistics from a moment when none processed cost them all at
+    /// about one row: it took the <c>(created_at)</c> one and read every waiting job to find the user's (docs/scaling.md).
+    /// </summary>
+    private const string ProcessingOfUser = "user_id = @user_id and status || '' = 'processing'";
+
     private readonly IReadOnlyList<IJobKind> kinds = [.. kinds];
 
     /// <summary>Every kind's processing jobs, with the kind's name (the partial index on processing jobs serves each branch).</summary>
-    private string Live => Union(k => $"select '{k.Name.Replace("'", "''", StringComparison.Ordinal)}' as kind, id, user_id, created_at, lease_expires_at, attempts from {k.Table} where status = 'processing'");
+    private string Live => Union(k => $"select {Named(k)} as kind, id, user_id, created_at, lease_expires_at, attempts from {k.Table} where status = 'processing'");
 
     /// <summary>
     /// The fair order, one candidate per user (the user's oldest waiting job), best first: fewest jobs running now,
@@ -40,8 +48,7 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
 
     /// <summary>The user's oldest waiting job of any kind, read once the claim holds the user: no other claim takes the user's jobs meanwhile.</summary>
     public string OldestWaitingOfUser => $"""
-        select kind, id from ({Live}) as l
-         where user_id = @user_id and {IsWaiting} and attempts < @max_attempts
+        select kind, id from ({Union(k => $"select {Named(k)} as kind, id, created_at from {k.Table} where {ProcessingOfUser} and {IsWaiting} and attempts < @max_attempts")}) as l
          order by created_at, id
          limit 1
         """;
@@ -49,7 +56,7 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
     /// <summary>The user's jobs running now, read again once the claim holds the user.</summary>
     public string RunningOfUser => $"""
         select count(*) as running
-          from ({Union(k => $"select id from {k.Table} where status = 'processing' and user_id = @user_id and lease_expires_at >= @now")}) as r
+          from ({Union(k => $"select id from {k.Table} where {ProcessingOfUser} and lease_expires_at >= @now")}) as r
         """;
 
     /// <summary>The user's turn is taken: a claim records when, for the tie-break of <see cref="Candidates"/>.</summary>
@@ -70,7 +77,7 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
     /// bound (@max_waiting, @max_started): a start costs the same for a user with a long history as for a new one.
     /// </summary>
     public string UserBounds => $"""
-        select (select count(*) from ({Union(k => $"select id from {k.Table} where status = 'processing' and user_id = @user_id and {IsWaiting}")} limit @max_waiting) as w) as waiting,
+        select (select count(*) from ({Union(k => $"select id from {k.Table} where {ProcessingOfUser} and {IsWaiting}")} limit @max_waiting) as w) as waiting,
                (select count(*) from ({StartedSince} limit @max_started) as s) as started
         """;
 
@@ -103,10 +110,12 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
                sum(case when {IsWaiting} and (created_at < @created_at or (created_at = @created_at and id < @job_id)) then 1 else 0 end) as waiting,
                min(case when {IsWaiting} then created_at end) as first_waiting,
                (select last_claimed_at from job_turns where user_id = @user_id) as last_claimed_at
-          from ({Union(k => $"select id, created_at, lease_expires_at from {k.Table} where status = 'processing' and user_id = @user_id")}) as mine
+          from ({Union(k => $"select id, created_at, lease_expires_at from {k.Table} where {ProcessingOfUser}")}) as mine
         """;
 
     private string StartedSince => Union(k => $"select created_at from {k.Table} where user_id = @user_id and created_at >= @window_start");
+
+    private static string Named(IJobKind kind) => $"'{kind.Name.Replace("'", "''", StringComparison.Ordinal)}'";
 
     private string Union(Func<IJobKind, string> select) => string.Join("\n union all ", kinds.Select(select));
 }

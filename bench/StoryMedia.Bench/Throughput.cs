@@ -138,7 +138,7 @@ public static partial class Throughput
             setup.CommandText = "pragma busy_timeout = 5000; pragma foreign_keys = on; pragma synchronous = normal; pragma journal_mode = wal;";
             await setup.ExecuteNonQueryAsync(ct);
         }
-        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, q.Running, fair.UserBounds, q.Insert, ImageJobSql.ScenesWithSeeds, StoryEventLog.Append, fair.QueueOfUser, "commit"];
+        string[] statements = [q.RunningLive, "begin immediate", q.LockStory, q.ClearStale, q.Running, fair.UserBounds, ImageJobSql.ScenesWithSeeds, q.Insert, StoryEventLog.Append, fair.QueueOfUser, "commit"];
         var commands = statements.Select(sql =>
         {
             var command = connection.CreateCommand();
@@ -260,8 +260,8 @@ public static partial class Throughput
         {
             "select id as story_id, owner from bench_start_stories where n = (select nextval('bench_start_seq')) \\gset",
             "begin;", Line(PostgresDatabase.SwitchRole), Line(q.RunningLive), "commit;",
-            "begin;", Line(PostgresDatabase.SwitchRole), Line(q.LockStory), Line(lockUser), Line(q.ClearStale), Line(q.Running), Line(fair.UserBounds),
-            Line(q.Insert), Line(ImageJobSql.ScenesWithSeeds), Line(lockUser), Line(StoryEventLog.Append), Line(fair.QueueOfUser), "commit;",
+            "begin;", Line(PostgresDatabase.SwitchRole), Line(q.LockStory), Line(lockUser), Line(q.ClearStale), Line(q.Running), Line(fair.UserBounds), Line(ImageJobSql.ScenesWithSeeds),
+            Line(q.Insert), Line(lockUser), Line(StoryEventLog.Append), Line(fair.QueueOfUser), "commit;",
         });
         return await PgbenchAsync(dataSource.ConnectionString, workDirectory, $"start-{protocol}.sql", script, protocol, seconds, ct);
     }

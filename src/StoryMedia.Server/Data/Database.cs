@@ -186,6 +186,17 @@ public abstract class Database
         return await BatchStatement.ReadAllAsync(reader, statement.Row, cancellationToken);
     }
 
+    /// <summary>
+    /// The transaction's last statements (<see cref="BatchAsync"/>), then its commit: on PostgreSQL the commit goes in the
+    /// same round trip, as the batch's last statement.
+    /// </summary>
+    public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAndCommitAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        var results = await BatchAsync(scope, statements, cancellationToken);
+        await scope.CommitAsync(cancellationToken);
+        return results;
+    }
+
     /// <summary>The statements in one worker transaction of their own: one round trip on PostgreSQL, role switch included.</summary>
     public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
     {

@@ -29,6 +29,8 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
 
     private const int StoryEventLockSpace = 0x534D_4556;
 
+    private static readonly BatchStatement Commit = new("commit", BatchStatement.NoResultSet);
+
     public NpgsqlDataSource DataSource => dataSource;
 
     public PostgresRoles Roles { get; } = roles ?? new PostgresRoles();
@@ -74,6 +76,17 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
         await using var batch = new NpgsqlBatch((NpgsqlConnection)scope.Connection, (NpgsqlTransaction)scope.Transaction);
         var results = await RunAsync(batch, all, cancellationToken);
         return results.GetRange(all.Length - statements.Count, statements.Count);
+    }
+
+    /// <summary>
+    /// The statements and <c>commit</c> in one batch. Npgsql reads the transaction's end from the server's reply, so the
+    /// transaction counts as completed and its disposal sends no rollback; an error before the commit leaves the
+    /// transaction failed, and its disposal rolls it back.
+    /// </summary>
+    public override async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAndCommitAsync(DatabaseTransaction scope, IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
+    {
+        var results = await BatchAsync(scope, [.. statements, Commit], cancellationToken);
+        return [.. results.Take(statements.Count)];
     }
 
     /// <summary>The role switch and the statements in one implicit transaction: one round trip.</summary>

@@ -45,14 +45,19 @@ public sealed class ImageJobKind : IJobKind
 
     public bool TakesSameSeed => true;
 
+    /// <summary>The story's scenes with their current seeds: the check of the chosen scenes and the plan read them.</summary>
+    public IReadOnlyList<BatchStatement> StartReads(NewJob request) =>
+        [new(ImageJobSql.ScenesWithSeeds, r => new SceneSeed(r.GetGuid(r.GetOrdinal("id")), r.IsDBNull(r.GetOrdinal("seed")) ? null : r.GetInt64(r.GetOrdinal("seed"))),
+            ("story_id", request.StoryId))];
+
     /// <summary>Chosen scenes that are not the story's (unknown, or another story's) refuse the start, all named.</summary>
-    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken)
+    public StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads)
     {
         if (request.SceneIds is null)
         {
             return null;
         }
-        var scenes = (await ScenesAsync(scope, request.StoryId, cancellationToken)).Select(s => s.Id).ToHashSet();
+        var scenes = reads.Of<SceneSeed>(0).Select(s => s.Id).ToHashSet();
         var unknown = request.SceneIds.Where(id => !scenes.Contains(id)).ToList();
         return unknown.Count == 0
             ? null
@@ -67,10 +72,10 @@ public sealed class ImageJobKind : IJobKind
     /// Plans the job: each chosen scene with the seed it will be drawn with, kept across a takeover; the rows go in the
     /// start's last batch, however long the story.
     /// </summary>
-    public async Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken)
+    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads)
     {
         var chosen = request.SceneIds?.ToHashSet();
-        return [.. (await ScenesAsync(scope, request.StoryId, cancellationToken))
+        return [.. reads.Of<SceneSeed>(0)
             .Where(scene => chosen is null || chosen.Contains(scene.Id))
             .Select(scene => new BatchStatement(ImageJobSql.PlanScene, BatchStatement.Ignore,
                 ("job_id", job.Id), ("scene_id", scene.Id), ("seed", request.SameSeed && scene.Seed is { } current ? current : NewSeed())))];
@@ -82,8 +87,5 @@ public sealed class ImageJobKind : IJobKind
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(ImageJobSql.PublishSceneImages, cancellationToken, ("job_id", lease.JobId));
 
-    private static Task<List<(Guid Id, long? Seed)>> ScenesAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken) =>
-        scope.ReadAsync(ImageJobSql.ScenesWithSeeds,
-            r => (r.GetGuid(r.GetOrdinal("id")), r.IsDBNull(r.GetOrdinal("seed")) ? (long?)null : r.GetInt64(r.GetOrdinal("seed"))),
-            cancellationToken, ("story_id", storyId));
+    private sealed record SceneSeed(Guid Id, long? Seed);
 }

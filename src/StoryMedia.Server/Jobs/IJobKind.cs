@@ -71,23 +71,25 @@ public interface IJobKind
     /// <summary>Whether its start also takes <c>same_seed</c>: a kind whose media is drawn from a seed.</summary>
     bool TakesSameSeed => false;
 
-    /// <summary>Whether <see cref="CheckStartAsync"/> may refuse a start (its route then documents the 422).</summary>
+    /// <summary>Whether <see cref="CheckStart"/> may refuse a start (its route then documents the 422).</summary>
     bool ChecksStart => false;
 
     /// <summary>
-    /// Runs in the start's transaction under the story's lock, after stale jobs are cleared and before the insert; a refusal
-    /// rolls the start back. The request carries the chosen scenes and the kind's own options (<see cref="NewJob.Options"/>).
+    /// The reads its start needs, sent in the start's first batch under the story's lock, after stale jobs are cleared
+    /// and before the insert: their rows, in this order, are what <see cref="CheckStart"/> and <see cref="Started"/>
+    /// receive. The request carries the chosen scenes and the kind's own options (<see cref="NewJob.Options"/>).
     /// </summary>
-    Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken) =>
-        Task.FromResult<StartOutcome.NotReady?>(null);
+    IReadOnlyList<BatchStatement> StartReads(NewJob request) => [];
+
+    /// <summary>Its own refusal of the start, decided from its <see cref="StartReads"/>; a refusal rolls the start back, insert and all.</summary>
+    StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads) => null;
 
     /// <summary>
-    /// Runs in the start's transaction once the job row is inserted: reads what it needs and answers the writes that keep
-    /// the job's own state (a video keeps the scenes' images of this moment). The start sends them in its last batch, with
-    /// the change log's events; each returns a result set or is marked <see cref="BatchStatement.NoResultSet"/>.
+    /// The writes that keep the job's own state (a video keeps the scenes' images of this moment), once the job row is
+    /// inserted: the start sends them in its last batch, with the change log's events; each returns a result set or is
+    /// marked <see cref="BatchStatement.NoResultSet"/>.
     /// </summary>
-    Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<BatchStatement>>([]);
+    IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads) => [];
 
     /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
     Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);
@@ -117,6 +119,12 @@ public sealed record JobRoutes(string Generate, string Clear, string Collection)
 /// <summary>A processing job of <paramref name="Blocker"/> refuses a start of <paramref name="Blocked"/> for the same story.</summary>
 /// <param name="Reason">Why, in a sentence the 409 answer quotes.</param>
 public sealed record JobBlock(string Blocker, string Blocked, string Reason);
+
+/// <summary>The rows of a kind's <see cref="IJobKind.StartReads"/>, one list per read, in its order.</summary>
+public sealed class StartReads(IReadOnlyList<IReadOnlyList<object>> results)
+{
+    public IReadOnlyList<T> Of<T>(int read) => [.. results[read].Cast<T>()];
+}
 
 /// <summary>A transaction of the guard, as a kind's hooks see it.</summary>
 public sealed class JobScope(Database database, DatabaseTransaction transaction)

@@ -61,10 +61,14 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         returning {Columns}
         """;
 
-    /// <summary>The start itself: the partial unique index decides the winner; losers get no row back.</summary>
+    /// <summary>
+    /// The start itself, for the user's story only: the partial unique index decides the winner; losers get no row back.
+    /// It goes in the batch that decides the start, so a refusal decided after it rolls it back.
+    /// </summary>
     public string Insert => $"""
         insert into {Table} (id, story_id, user_id, status, progress, started_at, created_at, heartbeat_at, attempts, style, instructions)
-        values (@id, @story_id, @user_id, 'processing', 0, @now, @now, @now, 0, @style, @instructions)
+        select @id, @story_id, @user_id, 'processing', 0, @now, @now, @now, 0, @style, @instructions
+         where exists ({StoryOwned})
         on conflict (story_id) where status = 'processing' do nothing
         returning {Columns}
         """;

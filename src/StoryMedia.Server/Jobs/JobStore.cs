@@ -32,12 +32,13 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     public JobKinds Kinds => kinds;
 
     /// <summary>
-    /// One transaction: lock the story, clear its stale jobs of this kind and of the kinds that block it, refuse while a
-    /// blocking job is processing or the kind's own check says no, then insert unless a job of this kind is processing.
-    /// A refused start changes nothing. The user's bounds (<paramref name="bounds"/>) are counted over every kind, under
-    /// the user's lock, so two starts on two instances cannot both take the last place. On PostgreSQL the role switch,
-    /// both locks, the stale clears, the kind's own and its blockers' processing jobs and the bounds go in one round trip, the insert in the next,
-    /// then the kind's own rows, the webhook, the trace context, the user's place in the queue and the events in one more.
+    /// One transaction: lock the story, clear its stale jobs of this kind and of the kinds that block it, insert unless a
+    /// job of this kind is processing, and keep the insert only while no blocking job is processing, the kind's own check
+    /// says yes and the user is within the bounds (<paramref name="bounds"/>), counted over every kind under the user's
+    /// lock, so two starts on two instances cannot both take the last place. A refused start changes nothing. On
+    /// PostgreSQL that is two round trips: the role switch, both locks, the stale clears, the processing jobs, the bounds,
+    /// the kind's reads and the insert in one; the kind's own rows, the webhook, the trace context, the user's place in
+    /// the queue, the events and the commit in the next.
     /// </summary>
     public async Task<StartOutcome> StartAsync(string kindName, NewJob job, UserBounds bounds, DateTimeOffset now, DateTimeOffset staleBefore, string staleError, CancellationToken cancellationToken)
     {
@@ -53,6 +54,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         }
         var blockers = kinds.BlockersOf(kindName);
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
+        var kindReads = kind.StartReads(job);
         // Under the story's exclusive lock, the kind's own processing job first, then each blocker's: in a burst, the
         // starts that read before the winner committed queue on that lock, and each answers after one round trip under it.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
@@ -60,7 +62,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         {
             await using var scope = await database.BeginBatchedWriteAsUserAsync(job.UserId, cancellationToken);
             // After the story and before any job row: a claim holding the user locks job rows, never a story. A stuck
-            // job of a blocking kind would block this start too: the same stale rule clears it.
+            // job of a blocking kind would block this start too: the same stale rule clears it. The bounds count before
+            // the insert, which comes last.
             List<BatchStatement> decide =
             [
                 new(q.LockStory, BatchStatement.Ignore, ("story_id", job.StoryId), ("user_id", job.UserId)),
@@ -70,6 +73,9 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 .. staleKinds.Select(k => new BatchStatement(k.Running, k.Read, ("story_id", job.StoryId))),
                 new(fair.UserBounds, ReadBounds, ("user_id", job.UserId), ("now", now), ("window_start", now - bounds.Window),
                     ("max_waiting", bounds.MaxWaiting), ("max_started", bounds.StartsPerWindow)),
+                .. kindReads,
+                new(q.Insert, q.Read, ("id", Guid.CreateVersion7(now)), ("story_id", job.StoryId), ("user_id", job.UserId), ("now", now),
+                    ("style", job.Style), ("instructions", job.Instructions)),
             ];
             var results = await database.BatchAsync(scope, decide, cancellationToken);
             if (results[0].Count == 0)
@@ -86,21 +92,19 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             {
                 return new StartOutcome.BlockedBy(blocking);
             }
-            if (await kind.CheckStartAsync(new JobScope(database, scope), job, cancellationToken) is { } notReady)
+            var reads = new StartReads([.. results.Skip(3 + 2 * staleKinds.Count).Take(kindReads.Count)]);
+            if (kind.CheckStart(job, reads) is { } notReady)
             {
                 return notReady;
             }
-            if (await OverBoundAsync(scope, job.UserId, bounds, (Counts)results[^1][0], now, cancellationToken) is { } over)
+            if (await OverBoundAsync(scope, job.UserId, bounds, (Counts)results[2 + 2 * staleKinds.Count][0], now, cancellationToken) is { } over)
             {
                 return over;
             }
-            var started = await SingleAsync(scope, q, q.Insert, cancellationToken,
-                ("id", Guid.CreateVersion7(now)), ("story_id", job.StoryId), ("user_id", job.UserId), ("now", now),
-                ("style", job.Style), ("instructions", job.Instructions));
-            if (started is not null)
+            if (results[^1].Cast<Job>().FirstOrDefault() is { } started)
             {
                 // What the job keeps, its webhook (before the events whose deliveries read it) and its events: one round trip.
-                List<BatchStatement> record = [.. await kind.StartedAsync(new JobScope(database, scope), started, job, cancellationToken)];
+                List<BatchStatement> record = [.. kind.Started(started, job, reads)];
                 if (job.Webhook is { } webhook)
                 {
                     record.Add(Webhooks.WebhookStore.Subscribe(kindName, started.Id, job.UserId, webhook, now));
@@ -115,10 +119,10 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 record.Add(new(fair.QueueOfUser, UserInQueue.Read,
                     ("user_id", job.UserId), ("job_id", started.Id), ("created_at", started.CreatedAt), ("now", now)));
                 record.AddRange(events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now));
-                var recorded = await database.BatchAsync(scope, record, cancellationToken);
-                await scope.CommitAsync(cancellationToken);
+                var recorded = await database.BatchAndCommitAsync(scope, record, cancellationToken);
                 return new StartOutcome.Started(started, stale, recorded[queue].Cast<UserInQueue>().FirstOrDefault());
             }
+            // The insert met a job that another start committed after our read of the story's processing job.
             if (await SingleAsync(scope, q, q.Running, cancellationToken, ("story_id", job.StoryId)) is { } winner)
             {
                 await events.AppendAsync(scope, stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), now, cancellationToken);

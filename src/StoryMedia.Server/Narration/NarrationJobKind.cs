@@ -74,16 +74,17 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
         return voice is null ? StartOptions.None : new StartOptions(Value: null, Style: voice);
     }
 
-    /// <summary>Chosen scenes must be the story's: its scenes may have changed since the page was loaded.</summary>
-    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken)
+    /// <summary>Each chosen scene, looked up in the story: its scenes may have changed since the page was loaded.</summary>
+    public IReadOnlyList<BatchStatement> StartReads(NewJob request) =>
+        [.. (request.SceneIds ?? []).Select(scene => new BatchStatement(NarrationJobSql.SceneOfStory, BatchStatement.Ignore,
+            ("scene_id", scene), ("story_id", request.StoryId)))];
+
+    /// <summary>Chosen scenes must be the story's: the first that is not refuses the start.</summary>
+    public StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads)
     {
-        if (request.SceneIds is not { } scenes)
+        foreach (var (scene, i) in (request.SceneIds ?? []).Select((s, i) => (s, i)))
         {
-            return null;
-        }
-        foreach (var (scene, i) in scenes.Select((s, i) => (s, i)))
-        {
-            if ((await scope.ReadAsync(NarrationJobSql.SceneOfStory, _ => true, cancellationToken, ("scene_id", scene), ("story_id", request.StoryId))).Count == 0)
+            if (reads.Of<object>(i).Count == 0)
             {
                 return new StartOutcome.NotReady(
                     "A chosen scene is not in this story.",
@@ -94,11 +95,11 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
         return null;
     }
 
-    public Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<BatchStatement>>(request.SceneIds is not { } scenes
+    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads) =>
+        request.SceneIds is not { } scenes
             ? [new(NarrationJobSql.ChooseAllScenes, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))]
             : [.. scenes.Select(scene => new BatchStatement(NarrationJobSql.ChooseScene, BatchStatement.NoResultSet,
-                ("job_id", job.Id), ("story_id", job.StoryId), ("scene_id", scene)))]);
+                ("job_id", job.Id), ("story_id", job.StoryId), ("scene_id", scene)))];
 
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(NarrationJobSql.PublishSceneAudio, cancellationToken, ("job_id", lease.JobId));

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text.Json;
 using StoryMedia.Data;
 using StoryMedia.Images;
@@ -55,13 +56,19 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
             : StartOptions.Refuse("aspect", $"must be one of {string.Join(", ", VideoOptions.Aspects)}.");
     }
 
-    public async Task<StartOutcome.NotReady?> CheckStartAsync(JobScope scope, NewJob request, CancellationToken cancellationToken)
+    /// <summary>The scenes without an image, and (when only narrated videos are made) those without narration of their text.</summary>
+    public IReadOnlyList<BatchStatement> StartReads(NewJob request) =>
+    [
+        new(VideoJobSql.ScenesWithoutImage, Position, ("story_id", request.StoryId)),
+        .. requireNarration ? [new BatchStatement(VideoJobSql.ScenesWithoutNarration, Position, ("story_id", request.StoryId))] : Array.Empty<BatchStatement>(),
+    ];
+
+    public StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads)
     {
-        var storyId = request.StoryId;
-        var missing = await scope.ReadAsync(VideoJobSql.ScenesWithoutImage, r => r.GetInt32(r.GetOrdinal("position")), cancellationToken, ("story_id", storyId));
+        var missing = reads.Of<int>(0);
         if (missing.Count == 0)
         {
-            return requireNarration ? await CheckNarrationAsync(scope, storyId, cancellationToken) : null;
+            return requireNarration ? CheckNarration(reads.Of<int>(1)) : null;
         }
         var one = missing.Count == 1;
         return new StartOutcome.NotReady(
@@ -71,9 +78,8 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
             new Dictionary<string, object?> { ["scenes_without_image"] = missing });
     }
 
-    private static async Task<StartOutcome.NotReady?> CheckNarrationAsync(JobScope scope, Guid storyId, CancellationToken cancellationToken)
+    private static StartOutcome.NotReady? CheckNarration(IReadOnlyList<int> silent)
     {
-        var silent = await scope.ReadAsync(VideoJobSql.ScenesWithoutNarration, r => r.GetInt32(r.GetOrdinal("position")), cancellationToken, ("story_id", storyId));
         if (silent.Count == 0)
         {
             return null;
@@ -86,9 +92,10 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
             new Dictionary<string, object?> { ["scenes_without_narration"] = silent });
     }
 
-    public Task<IReadOnlyList<BatchStatement>> StartedAsync(JobScope scope, Job job, NewJob request, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<BatchStatement>>(
-            [new(VideoJobSql.SnapshotSceneImages, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))]);
+    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads) =>
+        [new(VideoJobSql.SnapshotSceneImages, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))];
+
+    private static readonly Func<DbDataReader, object> Position = row => row.GetInt32(row.GetOrdinal("position"));
 
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(VideoJobSql.PublishVideo, cancellationToken, ("job_id", lease.JobId));

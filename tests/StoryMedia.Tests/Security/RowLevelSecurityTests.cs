@@ -110,9 +110,12 @@ public sealed class RowLevelSecurityTests
         }
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))
         {
-            // Bob inserting a job, as himself or as Alice, for Alice's story breaks the insert policy.
-            var insert = await Assert.ThrowsAsync<PostgresException>(() => CountRowsAsync(stores.Database, asBob, image.Insert,
+            // The start's insert, as Bob for Alice's story, inserts nothing; a bare insert breaks the insert policy.
+            Assert.Equal(0, await CountRowsAsync(stores.Database, asBob, image.Insert,
                 [("id", Guid.NewGuid()), ("story_id", f.Story.Id), ("user_id", bob), ("now", now), ("style", null), ("instructions", null)]));
+            var insert = await Assert.ThrowsAsync<PostgresException>(() => CountRowsAsync(stores.Database, asBob,
+                "insert into image_generation_jobs (id, story_id, user_id, status) values (@id, @story_id, @user_id, 'processing')",
+                [("id", Guid.NewGuid()), ("story_id", f.Story.Id), ("user_id", bob)]));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, insert.SqlState);
         }
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))

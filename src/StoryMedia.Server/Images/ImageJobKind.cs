@@ -51,7 +51,7 @@ public sealed class ImageJobKind : IJobKind
             ("story_id", request.StoryId))];
 
     /// <summary>Chosen scenes that are not the story's (unknown, or another story's) refuse the start, all named.</summary>
-    public StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads)
+    public StartOutcome.NotReady? CheckStart(NewJob request, StartRows reads)
     {
         if (request.SceneIds is null)
         {
@@ -72,7 +72,7 @@ public sealed class ImageJobKind : IJobKind
     /// Plans the job: each chosen scene with the seed it will be drawn with, kept across a takeover; the rows go in the
     /// start's last batch, however long the story.
     /// </summary>
-    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads)
+    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartRows reads)
     {
         var chosen = request.SceneIds?.ToHashSet();
         return [.. reads.Of<SceneSeed>(0)

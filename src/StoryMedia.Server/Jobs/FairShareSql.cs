@@ -11,10 +11,10 @@ public sealed class FairShareSql(IEnumerable<IJobKind> kinds)
     private const string IsWaiting = "(lease_expires_at is null or lease_expires_at < @now)";
 
     /// <summary>
-    /// The user's processing jobs, found through the index made for this predicate (<c>(user_id) where status || '' =
-    /// 'processing'</c>, migration 0017), the only one it matches. With <c>status = 'processing'</c> the planner could
-    /// pick any partial index on processing jobs, and statistics from a moment when none processed cost them all at
-    /// about one row: it took the <c>(created_at)</c> one and read every waiting job to find the user's (docs/scaling.md).
+    /// The user's processing jobs, found through the index made for this predicate (<c>(user_id, (status || ''))</c>,
+    /// migration 0017). With <c>status = 'processing'</c> the planner could pick any partial index on processing jobs, and
+    /// statistics from a moment when none processed cost them all at about one row: it took the <c>(created_at)</c> one
+    /// and read every waiting job to find the user's (docs/scaling.md).
     /// </summary>
     private const string ProcessingOfUser = "user_id = @user_id and status || '' = 'processing'";
 

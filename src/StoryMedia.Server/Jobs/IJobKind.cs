@@ -82,14 +82,14 @@ public interface IJobKind
     IReadOnlyList<BatchStatement> StartReads(NewJob request) => [];
 
     /// <summary>Its own refusal of the start, decided from its <see cref="StartReads"/>; a refusal rolls the start back, insert and all.</summary>
-    StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads) => null;
+    StartOutcome.NotReady? CheckStart(NewJob request, StartRows reads) => null;
 
     /// <summary>
     /// The writes that keep the job's own state (a video keeps the scenes' images of this moment), once the job row is
     /// inserted: the start sends them in its last batch, with the change log's events; each returns a result set or is
     /// marked <see cref="BatchStatement.NoResultSet"/>.
     /// </summary>
-    IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads) => [];
+    IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartRows reads) => [];
 
     /// <summary>Makes the job's results visible, in the transaction that marks it completed; not called when the fence refused.</summary>
     Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken);
@@ -121,18 +121,14 @@ public sealed record JobRoutes(string Generate, string Clear, string Collection)
 public sealed record JobBlock(string Blocker, string Blocked, string Reason);
 
 /// <summary>The rows of a kind's <see cref="IJobKind.StartReads"/>, one list per read, in its order.</summary>
-public sealed class StartReads(IReadOnlyList<IReadOnlyList<object>> results)
+public sealed class StartRows(IReadOnlyList<IReadOnlyList<object>> results)
 {
     public IReadOnlyList<T> Of<T>(int read) => [.. results[read].Cast<T>()];
 }
 
-/// <summary>A transaction of the guard, as a kind's hooks see it.</summary>
+/// <summary>A transaction of the guard, as a kind's publication and its previews' read see it.</summary>
 public sealed class JobScope(Database database, DatabaseTransaction transaction)
 {
-    public Database Database => database;
-
-    public DatabaseTransaction Transaction => transaction;
-
     /// <summary>Runs a statement; answers the rows it changed.</summary>
     public async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {

@@ -55,8 +55,9 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         var blockers = kinds.BlockersOf(kindName);
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
         var kindReads = kind.StartReads(job);
-        // Under the story's exclusive lock, the kind's own processing job first, then each blocker's: in a burst, the
-        // starts that read before the winner committed queue on that lock, and each answers after one round trip under it.
+        // Under the story's lock and the user's, the kind's own processing job first, then each blocker's: in a burst, the
+        // starts that read before the winner committed queue on those locks (the user's, when the kind shares the story's),
+        // and each answers after one round trip under them.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {
@@ -92,7 +93,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             {
                 return new StartOutcome.BlockedBy(blocking);
             }
-            var reads = new StartReads([.. results.Skip(3 + 2 * staleKinds.Count).Take(kindReads.Count)]);
+            var reads = new StartRows([.. results.Skip(3 + 2 * staleKinds.Count).Take(kindReads.Count)]);
             if (kind.CheckStart(job, reads) is { } notReady)
             {
                 return notReady;
@@ -119,7 +120,9 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
                 record.Add(new(fair.QueueOfUser, UserInQueue.Read,
                     ("user_id", job.UserId), ("job_id", started.Id), ("created_at", started.CreatedAt), ("now", now)));
                 record.AddRange(events.Appends([.. stale.Select(s => StoryEvent.OfJob(StoryEventTypes.Failed, s)), StoryEvent.OfJob(StoryEventTypes.Started, started)], now));
-                var recorded = await database.BatchAndCommitAsync(scope, record, cancellationToken);
+                // Not cancelled once sent: the commit travels with it, so a cancelled read of its answer could report a
+                // start that did commit as failed.
+                var recorded = await database.BatchAndCommitAsync(scope, record, CancellationToken.None);
                 return new StartOutcome.Started(started, stale, recorded[queue].Cast<UserInQueue>().FirstOrDefault());
             }
             // The insert met a job that another start committed after our read of the story's processing job.

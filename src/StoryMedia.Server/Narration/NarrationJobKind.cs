@@ -74,17 +74,21 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
         return voice is null ? StartOptions.None : new StartOptions(Value: null, Style: voice);
     }
 
-    /// <summary>Each chosen scene, looked up in the story: its scenes may have changed since the page was loaded.</summary>
+    /// <summary>The story's scenes, when scenes are chosen: its scenes may have changed since the page was loaded.</summary>
     public IReadOnlyList<BatchStatement> StartReads(NewJob request) =>
-        [.. (request.SceneIds ?? []).Select(scene => new BatchStatement(NarrationJobSql.SceneOfStory, BatchStatement.Ignore,
-            ("scene_id", scene), ("story_id", request.StoryId)))];
+        request.SceneIds is null ? [] : [new(NarrationJobSql.ScenesOfStory, r => r.GetGuid(r.GetOrdinal("id")), ("story_id", request.StoryId))];
 
     /// <summary>Chosen scenes must be the story's: the first that is not refuses the start.</summary>
-    public StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads)
+    public StartOutcome.NotReady? CheckStart(NewJob request, StartRows reads)
     {
-        foreach (var (scene, i) in (request.SceneIds ?? []).Select((s, i) => (s, i)))
+        if (request.SceneIds is not { } chosen)
         {
-            if (reads.Of<object>(i).Count == 0)
+            return null;
+        }
+        var scenes = reads.Of<Guid>(0).ToHashSet();
+        foreach (var (scene, i) in chosen.Select((s, i) => (s, i)))
+        {
+            if (!scenes.Contains(scene))
             {
                 return new StartOutcome.NotReady(
                     "A chosen scene is not in this story.",
@@ -95,7 +99,7 @@ public sealed partial class NarrationJobKind(IReadOnlyList<string>? voices = nul
         return null;
     }
 
-    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads) =>
+    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartRows reads) =>
         request.SceneIds is not { } scenes
             ? [new(NarrationJobSql.ChooseAllScenes, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))]
             : [.. scenes.Select(scene => new BatchStatement(NarrationJobSql.ChooseScene, BatchStatement.NoResultSet,

@@ -10,7 +10,7 @@ internal static class NarrationJobSql
 {
     public const string Table = "narration_generation_jobs";
 
-    public const string SceneOfStory = "select 1 from scenes where id = @scene_id and story_id = @story_id";
+    public const string ScenesOfStory = "select id from scenes where story_id = @story_id";
 
     public const string ChooseAllScenes = """
         insert into narration_generation_job_scenes (job_id, scene_id, position, text)

@@ -19,6 +19,8 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
 
     public static readonly JobRoutes Paths = new("/api/generate_video", "/api/clear_video_job", "/api/video_jobs");
 
+    private static readonly Func<DbDataReader, object> Position = row => row.GetInt32(row.GetOrdinal("position"));
+
     public string Name => Kind;
 
     public string Table => "video_generation_jobs";
@@ -63,7 +65,7 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
         .. requireNarration ? [new BatchStatement(VideoJobSql.ScenesWithoutNarration, Position, ("story_id", request.StoryId))] : Array.Empty<BatchStatement>(),
     ];
 
-    public StartOutcome.NotReady? CheckStart(NewJob request, StartReads reads)
+    public StartOutcome.NotReady? CheckStart(NewJob request, StartRows reads)
     {
         var missing = reads.Of<int>(0);
         if (missing.Count == 0)
@@ -92,10 +94,8 @@ public sealed class VideoJobKind(bool requireNarration = false) : IJobKind
             new Dictionary<string, object?> { ["scenes_without_narration"] = silent });
     }
 
-    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartReads reads) =>
+    public IReadOnlyList<BatchStatement> Started(Job job, NewJob request, StartRows reads) =>
         [new(VideoJobSql.SnapshotSceneImages, BatchStatement.NoResultSet, ("job_id", job.Id), ("story_id", job.StoryId))];
-
-    private static readonly Func<DbDataReader, object> Position = row => row.GetInt32(row.GetOrdinal("position"));
 
     public Task PublishAsync(JobScope scope, JobLease lease, CancellationToken cancellationToken) =>
         scope.ExecuteAsync(VideoJobSql.PublishVideo, cancellationToken, ("job_id", lease.JobId));

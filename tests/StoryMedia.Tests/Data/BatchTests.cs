@@ -1,3 +1,4 @@
+using Npgsql;
 using StoryMedia.Data;
 using StoryMedia.Stories;
 using StoryMedia.Tests.Infrastructure;
@@ -35,6 +36,33 @@ public sealed class BatchTests
         foreach (var story in stories)
         {
             Assert.NotNull(await stores.Stories.GetAsync(story, user, None));
+        }
+    }
+
+    [Fact]
+    public async Task A_statement_that_fails_before_the_commit_keeps_nothing_and_the_connection_serves_the_next_transaction()
+    {
+        var backend = await Backend.CreateAsync(Backend.Postgres);
+        await (await Stores.CreateAsync(backend)).DisposeAsync();
+        // One connection: the transaction after the failed one runs on the very same.
+        await using var source = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(backend.ConnectionString) { MaxPoolSize = 1 }.ConnectionString);
+        var database = new PostgresDatabase(source);
+        var user = Guid.NewGuid();
+        BatchStatement Story() => new(StoryStore.InsertStory, BatchStatement.NoResultSet,
+            ("id", Guid.NewGuid()), ("user_id", user), ("title", "Never"), ("style", ""), ("created_at", DateTimeOffset.UtcNow));
+        BatchStatement Count() => new("select count(*) as stories from stories where user_id = @user_id", r => r.GetInt64(0), ("user_id", user));
+
+        await using (var scope = await database.BeginBatchedWriteAsUserAsync(user, None))
+        {
+            await database.BatchAsync(scope, [Story()], None);
+            await Assert.ThrowsAsync<PostgresException>(() => database.BatchAndCommitAsync(scope, [Story(), new("select 1 / 0", BatchStatement.Ignore)], None));
+        }
+        await using (var next = await database.BeginBatchedWriteAsUserAsync(user, None))
+        {
+            var results = await database.BatchAndCommitAsync(next, [Count(), Story(), Count()], None);
+
+            Assert.Equal([0L], results[0]);
+            Assert.Equal([1L], results[2]);
         }
     }
 }

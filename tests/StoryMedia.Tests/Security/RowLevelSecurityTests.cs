@@ -110,12 +110,21 @@ public sealed class RowLevelSecurityTests
         }
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))
         {
-            // The start's insert, as Bob for Alice's story, inserts nothing; a bare insert breaks the insert policy.
-            Assert.Equal(0, await CountRowsAsync(stores.Database, asBob, image.Insert,
-                [("id", Guid.NewGuid()), ("story_id", f.Story.Id), ("user_id", bob), ("now", now), ("style", null), ("instructions", null)]));
+            // The start's insert, as Bob for Alice's story, with himself or Alice as the owner, inserts nothing: the story
+            // it checks is not his to read.
+            foreach (var owner in new[] { bob, alice })
+            {
+                Assert.Equal(0, await CountRowsAsync(stores.Database, asBob, image.Insert,
+                    [("id", Guid.NewGuid()), ("story_id", f.Story.Id), ("user_id", owner), ("now", now), ("style", null), ("instructions", null)]));
+            }
+        }
+        foreach (var owner in new[] { bob, alice })
+        {
+            // A bare insert, without the start's check, breaks the insert policy.
+            await using var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None);
             var insert = await Assert.ThrowsAsync<PostgresException>(() => CountRowsAsync(stores.Database, asBob,
                 "insert into image_generation_jobs (id, story_id, user_id, status) values (@id, @story_id, @user_id, 'processing')",
-                [("id", Guid.NewGuid()), ("story_id", f.Story.Id), ("user_id", bob)]));
+                [("id", Guid.NewGuid()), ("story_id", f.Story.Id), ("user_id", owner)]));
             Assert.Equal(PostgresErrorCodes.InsufficientPrivilege, insert.SqlState);
         }
         await using (var asBob = await stores.Database.BeginWriteAsUserAsync(bob, None))

@@ -30,7 +30,7 @@ create unique index if not exists one_processing_note_job_per_story
 -- Fair share (the service's 0008 and 0017): only processing jobs, a user's jobs of the window, a user's processing jobs.
 create index if not exists idx_note_generation_jobs_processing on note_generation_jobs (created_at) where status = 'processing';
 create index if not exists idx_note_generation_jobs_user_created on note_generation_jobs (user_id, created_at);
-create index if not exists idx_note_generation_jobs_user_processing on note_generation_jobs (user_id) where status || '' = 'processing';
+create index if not exists idx_note_generation_jobs_user_status on note_generation_jobs (user_id, (status || ''));
 
 create table if not exists story_notes (
   story_id uuid primary key references stories (id) on delete cascade,

@@ -33,5 +33,5 @@ create table if not exists story_notes (
 -- Fair share (the service's 0008): only processing jobs, and a user's jobs of the window.
 create index if not exists idx_note_generation_jobs_processing on note_generation_jobs (created_at) where status = 'processing';
 create index if not exists idx_note_generation_jobs_user_created on note_generation_jobs (user_id, created_at);
--- A user's processing jobs (the service's 0017): the one index the user's lookups match.
-create index if not exists idx_note_generation_jobs_user_processing on note_generation_jobs (user_id) where status || '' = 'processing';
+-- A user's processing jobs (the service's 0017): the index the user's lookups are made for.
+create index if not exists idx_note_generation_jobs_user_status on note_generation_jobs (user_id, (status || ''));

@@ -201,9 +201,7 @@ public abstract class Database
     public virtual async Task<IReadOnlyList<IReadOnlyList<object>>> BatchAsWorkerAsync(IReadOnlyList<BatchStatement> statements, CancellationToken cancellationToken)
     {
         await using var scope = await BeginWriteAsync(cancellationToken);
-        var results = await BatchAsync(scope, statements, cancellationToken);
-        await scope.CommitAsync(cancellationToken);
-        return results;
+        return await BatchAndCommitAsync(scope, statements, cancellationToken);
     }
 
     /// <summary>

@@ -16,10 +16,6 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
         "heartbeat_at, attempts, worker_id, lease_expires_at, style, instructions";
 
     /// <summary>
-    /// Every worker write matches only while the job is processing under the same worker and attempt: a cleared or
-    /// taken-over job's worker changes nothing. Parameters: <see cref="LeaseParameters"/>.
-    /// </summary>
-    /// <summary>
     /// The story's processing job, found through the story's own index (<c>story_id, created_at</c>): <c>status || ''</c>
     /// lets no partial index on <c>status = 'processing'</c> serve the lookup. The planner sizes those from statistics
     /// that may date from a moment when no job was processing, and then reads every waiting job to find the story's
@@ -27,6 +23,10 @@ public sealed class JobSql(IJobKind kind, string lockRows, string shareRows)
     /// </summary>
     private const string ProcessingOfStory = "story_id = @story_id and status || '' = 'processing'";
 
+    /// <summary>
+    /// Every worker write matches only while the job is processing under the same worker and attempt: a cleared or
+    /// taken-over job's worker changes nothing. Parameters: <see cref="LeaseParameters"/>.
+    /// </summary>
     public const string Fence = "id = @job_id and status = 'processing' and worker_id = @worker_id and attempts = @attempt";
 
     public const string StoryOwned = "select 1 from stories where id = @story_id and user_id = @user_id";

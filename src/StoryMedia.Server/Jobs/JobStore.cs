@@ -93,12 +93,14 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             {
                 return new StartOutcome.BlockedBy(blocking);
             }
-            var reads = new StartRows([.. results.Skip(3 + 2 * staleKinds.Count).Take(kindReads.Count)]);
+            // After the two locks, the stale clears and the processing jobs: the bounds, then the kind's reads.
+            var counted = 2 + 2 * staleKinds.Count;
+            var reads = new StartRows([.. results.Skip(counted + 1).Take(kindReads.Count)]);
             if (kind.CheckStart(job, reads) is { } notReady)
             {
                 return notReady;
             }
-            if (await OverBoundAsync(scope, job.UserId, bounds, (Counts)results[2 + 2 * staleKinds.Count][0], now, cancellationToken) is { } over)
+            if (await OverBoundAsync(scope, job.UserId, bounds, (Counts)results[counted][0], now, cancellationToken) is { } over)
             {
                 return over;
             }

@@ -56,7 +56,7 @@ public static class VideoRender
         var cpu = Spread.Of(service);
         var baseline = Spread.Of(plain);
         var ratio = cpu.Median / baseline.Median;
-        var settings = $"libx264 {options.Preset}, crf {options.Crf}, {options.Width}x{options.Height}, {options.FrameRate} fps";
+        var settings = $"`{string.Join(' ', SlideshowCommand.EncoderArguments(options))}`, {options.Width}x{options.Height}, {options.FrameRate} fps";
         report.Figures.Add(new("PostgreSQL", "5 video", $"{sizes.VideoScenes}-scene video ({frames:N0} frames, {options.SecondsPerScene:0.#} s a scene), ffmpeg CPU time (user + sys of the server's ffmpeg child, s)",
             cpu.Describe("0.00"), $"ffmpeg encoding the same {frames:N0} frames from the same {sizes.VideoScenes} stills, same encoder and settings ({settings}), no motion or fades: {Report.Number(baseline.Median, "0.00")} s (median of {plain.Count})",
             Report.Ratio(ratio), "≤ 1.3×", ratio <= 1.3));
@@ -72,7 +72,8 @@ public static class VideoRender
             "The baseline is the cheapest honest slideshow: each still decoded and scaled once and repeated, and frames that do not change cost x264 almost nothing (it finds no difference to code). " +
             "The service's render pans each still: the still is scaled and converted to yuv420p once, and a frame-sized window slides over it " +
             "one whole pixel every second frame, so no frame is resampled and x264 predicts the move with a motion vector; the crossfades blend " +
-            "only the frames they cover (overlay in yuv420p). What it still pays for is the encoder: a frame that moved costs x264 more than one that " +
+            "only the frames they cover (overlay in yuv420p); both encodes use x264's diamond search with one sub-pixel refinement, which finds a whole-pixel move at once " +
+            "(the preset's own search cost the render about a third more CPU for the same picture, docs/video.md). What it still pays for is the encoder: a frame that moved costs x264 more than one that " +
             "did not, even when a motion vector predicts it, and each fade frame is a new picture" +
             (ratio <= 1.3 ? "." : "; fewer moving frames would cost less (two-pixel steps every fourth frame) but step visibly, and a zoom costs more than a pan (docs/video.md).") +
             $" Per frame, the {sizes.VideoLongScenes}-scene video cost {Report.Number(longPerFrame, "0.00")} ms against {Report.Number(perFrame, "0.00")} ms for {sizes.VideoScenes} scenes, {Report.Ratio(growth)} " +
@@ -136,7 +137,7 @@ public static class VideoRender
         graph.Add($"{string.Concat(Enumerable.Range(0, stills.Count).Select(i => $"[s{i}]"))}concat=n={stills.Count}:v=1:a=0,format=yuv420p[video]");
         arguments.AddRange([
             "-filter_complex", string.Join(';', graph), "-map", "[video]", "-an", "-r", fps.ToString(CultureInfo.InvariantCulture),
-            "-c:v", "libx264", "-preset", options.Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture), "-pix_fmt", "yuv420p",
+            .. SlideshowCommand.EncoderArguments(options),
             "-t", string.Create(CultureInfo.InvariantCulture, $"{(double)stills.Count * framesPerScene / fps:0.######}"), "-movflags", "+faststart", "-f", "mp4",
             Path.Combine(directory, "plain.mp4"),
         ]);

@@ -107,11 +107,23 @@ public sealed class SlideshowCommand
 
         arguments.AddRange(["-filter_complex", string.Join(';', graph), .. maps]);
         arguments.AddRange([
-            "-c:v", "libx264", "-preset", options.Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),
-            "-pix_fmt", "yuv420p", "-t", Invariant($"{(double)frames.Sum() / fps:0.######}"), "-movflags", "+faststart", "-f", "mp4", output,
+            .. EncoderArguments(options),
+            "-t", Invariant($"{(double)frames.Sum() / fps:0.######}"), "-movflags", "+faststart", "-f", "mp4", output,
         ]);
         return new SlideshowCommand(arguments, [.. frames.Select(f => TimeSpan.FromSeconds((double)f / fps))]);
     }
+
+    /// <summary>
+    /// The encoder and its settings: x264 at <c>Video:Preset</c> and <c>Video:Crf</c>, 4:2:0, with the diamond motion search
+    /// and one sub-pixel refinement whatever the preset.
+    /// </summary>
+    // The pan moves by whole pixels, which the diamond search finds at once; the preset's wider search and finer
+    // refinement found nothing better (the same PSNR and SSIM, a file 1.6 % larger) for about a third more CPU (docs/video.md).
+    public static IReadOnlyList<string> EncoderArguments(VideoOptions options) =>
+    [
+        "-c:v", "libx264", "-preset", options.Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),
+        "-x264-params", "me=dia:subme=1", "-pix_fmt", "yuv420p",
+    ];
 
     /// <summary>A readable caption: DejaVu Sans (libass draws nothing without a font it can find), white, outlined.</summary>
     // Sizes are in libass's script units (288 lines high for a converted SRT), whatever the frame's size.

@@ -46,10 +46,15 @@ public sealed class VideoApiTests
         using var video = await client.GetAsync(new Uri(videoUrl, UriKind.Relative));
         Assert.Equal("video/mp4", video.Content.Headers.ContentType?.MediaType);
         var file = Path.Combine(TempDirectory.Create("probe"), "video.mp4");
-        await File.WriteAllBytesAsync(file, await video.Content.ReadAsByteArrayAsync());
+        var bytes = await video.Content.ReadAsByteArrayAsync();
+        await File.WriteAllBytesAsync(file, bytes);
         var probe = await ProbeAsync(file);
         Assert.Equal(("h264", "yuv420p", 160, 90), (probe.Codec, probe.PixelFormat, probe.Width, probe.Height));
         Assert.InRange(probe.Duration, 3 - 0.2, 3 + 0.2);
+        // x264 writes its settings into the stream: the preset's, with the render's own motion search (docs/video.md).
+        var x264 = Encoding.ASCII.GetString(bytes);
+        Assert.Contains(" me=dia subme=1 ", x264, StringComparison.Ordinal);
+        Assert.Contains(" crf=23.0 ", x264, StringComparison.Ordinal);
         Assert.Equal([job.Id], (await client.JobsAsync(story.Id, Video)).Select(j => j.Id));
         Assert.Contains("event: completed", await client.GetStringAsync(new Uri($"{Video.Collection}/{job.Id}/events", UriKind.Relative)), StringComparison.Ordinal);
     }

@@ -267,25 +267,49 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         const string backend = "SQLite";
         const string scenario = "2 start throughput";
         var duration = TimeSpan.FromSeconds(sizes.ThroughputSeconds);
-        Say("throughput on SQLite: a start's statements in a plain loop");
-        var raw = await Throughput.SqliteGuardLoopAsync(database.ConnectionString, await Throughput.CreateStoriesAsync(database, StoriesFor(database), ct), duration, ct);
-        var store = await StoreAsync(database, duration, ct);
+        var (loopRuns, storeRuns) = (new List<double>(), new List<double>());
+        Task SettleAsync() => Throughput.SettleAsync(database, ct);
+        async Task LoopRunAsync()
+        {
+            var stories = await Throughput.CreateStoriesAsync(database, StoriesFor(database), ct);
+            await SettleAsync();
+            loopRuns.Add((await Throughput.SqliteGuardLoopAsync(database.ConnectionString, stories, duration, ct)).PerSecond);
+        }
+        for (var round = 0; round < sizes.ThroughputRounds; round++)
+        {
+            Say($"throughput on SQLite, round {round + 1} of {sizes.ThroughputRounds}: a start's statements in a plain loop, and the store");
+            // Each side goes first in turn, so that neither always follows the other's leftovers (a longer WAL, a larger table).
+            var loopFirst = round % 2 == 0;
+            if (loopFirst)
+            {
+                await LoopRunAsync();
+            }
+            storeRuns.Add((await StoreAsync(database, duration, ct, SettleAsync)).PerSecond);
+            if (!loopFirst)
+            {
+                await LoopRunAsync();
+            }
+        }
+        var (raw, store) = (Median(loopRuns), Median(storeRuns));
         var (http, get) = await HttpAsync(database, clients, duration, ct);
-        var baseline = $"a start's statements in a plain loop on one open connection, same file and pragmas: {Report.Number(raw.PerSecond)} starts/s";
-        report.Figures.Add(new(backend, scenario, $"JobStore.StartAsync on distinct stories of distinct users, in-process, {sizes.StoreWorkers} concurrent loops (starts/s)",
-            Report.Number(store.PerSecond), baseline, Report.Ratio(store.PerSecond / raw.PerSecond), "≥ 0.7×", store.PerSecond >= 0.7 * raw.PerSecond));
+        var rounds = $"median of {sizes.ThroughputRounds} interleaved runs of {sizes.ThroughputSeconds} s";
+        var baseline = $"a start's statements in a plain loop on one open connection, same file and pragmas: {Report.Number(raw)} starts/s ({Runs(loopRuns)})";
+        report.Figures.Add(new(backend, scenario, $"JobStore.StartAsync on distinct stories of distinct users, in-process, {sizes.StoreWorkers} concurrent loops (starts/s, {rounds})",
+            $"{Report.Number(store)} ({Runs(storeRuns)})", baseline, Report.Ratio(store / raw), "≥ 0.7×", store >= 0.7 * raw));
         var getBaseline = $"GET /api/stories/{{id}} of the same users' stories, same loops and instance: {Report.Number(get.PerSecond)} requests/s";
+        // The issue's 0.5× of GETs is PostgreSQL's target (two instances); here half the GETs is beyond the plain loop above.
         report.Figures.Add(new(backend, scenario, $"POST /api/generate_images on distinct stories of distinct users, {sizes.HttpWorkers} concurrent loops over {clients.Count} instance (starts/s)",
-            Report.Number(http.PerSecond), getBaseline, Report.Ratio(http.PerSecond / get.PerSecond), "≥ 0.5×", http.PerSecond >= 0.5 * get.PerSecond));
+            Report.Number(http.PerSecond), getBaseline, Report.Ratio(http.PerSecond / get.PerSecond), "", null));
         report.Reading.Add(
-            $"**Start throughput (SQLite).** The store reached {Report.Ratio(store.PerSecond / raw.PerSecond)} of the same statements in a plain loop on one open connection (target ≥ 0.7×: {(store.PerSecond >= 0.7 * raw.PerSecond ? "met" : "missed")}). " +
+            $"**Start throughput (SQLite).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn (the WAL checkpointed before every timed run), the store's median reached {Report.Ratio(store / raw)} of the same statements in a plain loop on one open connection (target ≥ 0.7×: {(store >= 0.7 * raw ? "met" : "missed")}). " +
             "The loop runs the live-job read, BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event, the user's place in the queue and COMMIT with commands it keeps; " +
             "the store keeps its statements prepared too (one per SQL text on each open connection: the writer and the idle readers) and adds the process's write gate, the hand-over of the writer between its loops, " +
             "and the .NET objects of each step (the user's and the change log's locks need no statement: the write transaction holds SQLite's one write lock). " +
             "Both run in the bench process with the server's runtime settings: server GC, and idle thread-pool threads that do not spin (with .NET's default spinning, each hand-over left a thread spinning on the CPU the writer needed; docs/operations.md). " +
             "SQLite writes one transaction at a time whatever the client, " +
-            $"so {Report.Number(store.PerSecond)} starts/s means a start holds the single writer for about {Report.Number(1000 / store.PerSecond, "0.0")} ms. " +
-            $"Through HTTP one instance reached {Report.Ratio(http.PerSecond / get.PerSecond)} of its authenticated GETs at the same concurrency.");
+            $"so {Report.Number(store)} starts/s means a start holds the single writer for about {Report.Number(1000 / store, "0.0")} ms. " +
+            $"Through HTTP one instance reached {Report.Number(http.PerSecond)} starts/s, {Report.Ratio(http.PerSecond / store)} of the store's own starts and {Report.Ratio(http.PerSecond / get.PerSecond)} of its authenticated GETs at the same concurrency. " +
+            $"The 0.5× of GETs asked of PostgreSQL's two instances has no meaning here: GETs read beside each other in WAL mode, while every start queues for the one writer, so half the GETs ({Report.Number(get.PerSecond / 2)}/s) is {(get.PerSecond / 2 > raw ? "more than" : "close to")} what the plain loop of a start's statements makes on one connection ({Report.Number(raw)}/s).");
     }
 
     private async Task<Throughput.Rate> StoreAsync(Database database, TimeSpan duration, CancellationToken ct, Func<Task>? settle = null)

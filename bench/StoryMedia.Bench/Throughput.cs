@@ -89,6 +89,16 @@ public static partial class Throughput
         }
     }
 
+    /// <summary>SQLite's counterpart: the WAL written back into the file and truncated, so that no run pays for the one before it.</summary>
+    public static async Task SettleAsync(SqliteDatabase database, CancellationToken ct)
+    {
+        await using var connection = new SqliteConnection(database.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "pragma busy_timeout = 5000; pragma wal_checkpoint(truncate);";
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary><see cref="JobStore.StartAsync"/> in this process, from <paramref name="workers"/> concurrent loops, each start by the story's owner.</summary>
     public static Task<Rate> StoreAsync(JobStore store, Owned[] stories, int workers, TimeSpan duration, CancellationToken ct) =>
         LoopAsync(stories, workers, duration, async story =>

@@ -27,6 +27,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
 
     private readonly FairShareSql fair = new(kinds.All);
 
+    private readonly UserTurns userTurns = new();
+
     public Database Database => database;
 
     public JobKinds Kinds => kinds;
@@ -46,18 +48,23 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         var q = sql[kindName];
         // A double click meets a live job: answer it from a read, without queueing for the write lock (SQLite has one
         // writer) or the user's lock, or waiting on the winner's insert. The insert below still decides every race.
-        var live = await database.ReadAsUserAsync(job.UserId, q.RunningLive, q.Read, cancellationToken,
-            ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore));
-        if (live.Count > 0)
+        if (await LiveAsync() is { } live)
         {
-            return new StartOutcome.AlreadyRunning(live[0]);
+            return new StartOutcome.AlreadyRunning(live);
+        }
+        // One start of the user at a time from this process (the user's lock below queues them anyway); one that waited
+        // reads again, and most of a burst's losers meet the winner's job here.
+        using var turn = await userTurns.TakeAsync(job.UserId, cancellationToken);
+        if (turn.Waited && await LiveAsync() is { } won)
+        {
+            return new StartOutcome.AlreadyRunning(won);
         }
         var blockers = kinds.BlockersOf(kindName);
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
         var kindReads = kind.StartReads(job);
         // Under the story's lock and the user's, the kind's own processing job first, then each blocker's: in a burst, the
-        // starts that read before the winner committed queue on those locks (the user's, when the kind shares the story's),
-        // and each answers after one round trip under them.
+        // other instances' starts that read before the winner committed queue on those locks (the user's, when the kind
+        // shares the story's), and each answers after one round trip under them.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {
@@ -136,6 +143,9 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             }
         }
         return new StartOutcome.Contended();
+
+        async Task<Job?> LiveAsync() => (await database.ReadAsUserAsync(job.UserId, q.RunningLive, q.Read, cancellationToken,
+            ("story_id", job.StoryId), ("user_id", job.UserId), ("stale_before", staleBefore))).FirstOrDefault();
     }
 
     private sealed record Counts(int Waiting, int Started);

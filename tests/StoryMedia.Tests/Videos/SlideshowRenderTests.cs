@@ -1,5 +1,4 @@
 using StoryMedia.Tests.Infrastructure;
-using StoryMedia.Tests.Narration;
 using StoryMedia.Videos;
 
 namespace StoryMedia.Tests.Videos;

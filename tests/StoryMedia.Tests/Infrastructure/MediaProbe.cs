@@ -1,21 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using StoryMedia.Tests.Infrastructure;
-
-namespace StoryMedia.Tests.Narration;
+namespace StoryMedia.Tests.Infrastructure;
 
 /// <summary>What ffprobe and ffmpeg say of a file a test downloaded: its streams, its length, one frame's pixels.</summary>
 public static class MediaProbe
 {
-    public sealed record Stream(string Type, string Codec, int? Width, int? Height);
+    public sealed record Stream(string Type, string Codec, int? Width, int? Height, string? PixelFormat);
 
     public static async Task<(IReadOnlyList<Stream> Streams, double Duration)> ProbeAsync(string file)
     {
-        using var json = JsonDocument.Parse(await RunAsync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height:format=duration", "-of", "json", file]));
+        using var json = JsonDocument.Parse(await RunAsync("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height,pix_fmt:format=duration", "-of", "json", file]));
         var streams = json.RootElement.GetProperty("streams").EnumerateArray().Select(s => new Stream(
             s.GetProperty("codec_type").GetString()!, s.GetProperty("codec_name").GetString()!,
-            s.TryGetProperty("width", out var w) ? w.GetInt32() : null, s.TryGetProperty("height", out var h) ? h.GetInt32() : null)).ToList();
+            s.TryGetProperty("width", out var w) ? w.GetInt32() : null, s.TryGetProperty("height", out var h) ? h.GetInt32() : null,
+            s.TryGetProperty("pix_fmt", out var pixels) ? pixels.GetString() : null)).ToList();
         return (streams, double.Parse(json.RootElement.GetProperty("format").GetProperty("duration").GetString()!, CultureInfo.InvariantCulture));
     }
 

@@ -162,11 +162,11 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         report.Figures.Add(new(backend, scenario, "409 latency p99", Latencies.Ms(p99),
             $"GET /api/stories/{{id}} p99 {Latencies.Ms(get99)}", Report.Ratio(p99 / get99), "≤ 2×", p99 <= 2 * get99));
         report.Charts.Add(new($"1 contention, {backend}", $"bench-contention-{backend.ToLowerInvariant()}.png", $"409 and GET latency distributions, {backend}",
-            $"Contention ({backend}, {instances}): the share of requests answered within each latency; where the 409 curve runs right of the GET curve near the top is the tail of starts that waited for the story's lock.",
+            $"Contention ({backend}, {instances}): the share of requests answered within each latency; where the 409 curve runs right of the GET curve near the top is the tail of starts that waited at their user's gate or for the user's lock.",
             path => Charts.ContentionLatencies(path, backend, instances, result)));
         var why = backend == "SQLite"
-            ? "SQLite has one writer: a start first reads the user's live job beside the writer (WAL) and answers 409 from that read; only the starts that read before the winner committed queue on the instance's write gate, one at a time, and those make the tail."
-            : "A start first reads the user's live job on the story and answers 409 from that read; only the starts that read before the winner committed (in a burst, up to one per pooled connection: 100 per instance) go on to the write transaction, which locks the story's row, so they pass one at a time, each finding the winner and answering 409; they make the tail. A GET is two plain reads that wait for nothing.";
+            ? "SQLite has one writer: a start first reads the user's live job beside the writer (WAL) and answers 409 from that read; the starts that read before the winner committed wait at their user's gate in the instance, one at a time, and each that waited reads again and answers 409 from the winner's committed job; those make the tail."
+            : "A start first reads the user's live job on the story and answers 409 from that read; the starts that read before the winner committed wait at their user's gate in their instance (one start of a user at a time goes on to the write transaction), and each that waited reads again and answers 409 from the winner's committed job; the winner is one of the starts that went on, and each other that went on finds it under the user's lock. They make the tail. A GET is two plain reads that wait for nothing.";
         report.Reading.Add(
             $"**Contention ({backend}, {instances}).** Every round of {result.Requests} simultaneous starts had exactly one winner. " +
             $"The 409 answers took {Report.Ratio(p50 / get50)} (p50) and {Report.Ratio(p99 / get99)} (p99) the time of a plain authenticated GET in the same burst " +
@@ -277,7 +277,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         }
         for (var round = 0; round < sizes.ThroughputRounds; round++)
         {
-            Say($"throughput on SQLite, round {round + 1} of {sizes.ThroughputRounds}: a start's statements in a plain loop, and the store");
+            Say($"throughput on SQLite, round {round + 1} of {sizes.ThroughputRounds}: a start's statements in a plain loop and the store");
             // Each side goes first in turn, so that neither always follows the other's leftovers (a longer WAL, a larger table).
             var loopFirst = round % 2 == 0;
             if (loopFirst)
@@ -291,7 +291,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             }
         }
         var (raw, store) = (Median(loopRuns), Median(storeRuns));
-        var (http, get) = await HttpAsync(database, clients, duration, ct);
+        var (http, get) = (await HttpStartsAsync(database, clients, duration, ct, SettleAsync), await HttpGetsAsync(database, clients, duration, ct, SettleAsync));
         var rounds = $"median of {sizes.ThroughputRounds} interleaved runs of {sizes.ThroughputSeconds} s";
         var baseline = $"a start's statements in a plain loop on one open connection, same file and pragmas: {Report.Number(raw)} starts/s ({Runs(loopRuns)})";
         report.Figures.Add(new(backend, scenario, $"JobStore.StartAsync on distinct stories of distinct users, in-process, {sizes.StoreWorkers} concurrent loops (starts/s, {rounds})",
@@ -309,7 +309,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             "SQLite writes one transaction at a time whatever the client, " +
             $"so {Report.Number(store)} starts/s means a start holds the single writer for about {Report.Number(1000 / store, "0.0")} ms. " +
             $"Through HTTP one instance reached {Report.Number(http.PerSecond)} starts/s, {Report.Ratio(http.PerSecond / store)} of the store's own starts and {Report.Ratio(http.PerSecond / get.PerSecond)} of its authenticated GETs at the same concurrency. " +
-            $"The 0.5× of GETs asked of PostgreSQL's two instances has no meaning here: GETs read beside each other in WAL mode, while every start queues for the one writer, so half the GETs ({Report.Number(get.PerSecond / 2)}/s) is {(get.PerSecond / 2 > raw ? "more than" : "close to")} what the plain loop of a start's statements makes on one connection ({Report.Number(raw)}/s).");
+            $"The 0.5× of GETs asked of PostgreSQL's two instances has no meaning here: GETs read beside each other in WAL mode, while every start queues for the one writer, so half the GETs ({Report.Number(get.PerSecond / 2)}/s) is {(get.PerSecond / 2 > raw ? "more than" : "less than")} what the plain loop of a start's statements makes on one connection ({Report.Number(raw)}/s).");
     }
 
     private async Task<Throughput.Rate> StoreAsync(Database database, TimeSpan duration, CancellationToken ct, Func<Task>? settle = null)
@@ -319,10 +319,6 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         Say($"throughput on {database.Provider}: JobStore.StartAsync");
         return await Throughput.StoreAsync(new JobStore(database, new JobKinds([new ImageJobKind(), new NarrationJobKind(), new VideoJobKind()]), new StoryEventLog(database)), stories, sizes.StoreWorkers, duration, ct);
     }
-
-    /// <summary>Starts over HTTP, then GETs of other stories of other users at the same concurrency: the same instances' baseline.</summary>
-    private async Task<(Throughput.Rate Starts, Throughput.Rate Gets)> HttpAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct) =>
-        (await HttpStartsAsync(database, clients, duration, ct), await HttpGetsAsync(database, clients, duration, ct));
 
     /// <param name="settle">What lets the database settle before the timed run (<see cref="Throughput.SettleAsync"/>), if anything.</param>
     private async Task<Throughput.Rate> HttpStartsAsync(Database database, IReadOnlyList<BenchClient> clients, TimeSpan duration, CancellationToken ct, Func<Task>? settle = null)

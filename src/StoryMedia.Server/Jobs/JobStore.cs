@@ -27,7 +27,7 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
 
     private readonly FairShareSql fair = new(kinds.All);
 
-    private readonly UserTurns userTurns = new();
+    private readonly UserStartGate userStartGate = new();
 
     public Database Database => database;
 
@@ -53,9 +53,10 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             return new StartOutcome.AlreadyRunning(live);
         }
         // One start of the user at a time from this process (the user's lock below queues them anyway); one that waited
-        // reads again, and most of a burst's losers meet the winner's job here.
-        using var turn = await userTurns.TakeAsync(job.UserId, cancellationToken);
-        if (turn.Waited && await LiveAsync() is { } won)
+        // reads again (a read too many when the start before it was on another story), and most of a burst's losers meet
+        // the winner's job here.
+        using var slot = await userStartGate.EnterAsync(job.UserId, cancellationToken);
+        if (slot.Waited && await LiveAsync() is { } won)
         {
             return new StartOutcome.AlreadyRunning(won);
         }
@@ -63,8 +64,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
         var kindReads = kind.StartReads(job);
         // Under the story's lock and the user's, the kind's own processing job first, then each blocker's: in a burst, the
-        // other instances' starts that read before the winner committed queue on those locks (the user's, when the kind
-        // shares the story's), and each answers after one round trip under them.
+        // starts that read before the winner committed and did not wait at the gate (one per instance at a time) queue on
+        // those locks (the user's, when the kind shares the story's), and each answers after one round trip under them.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {

@@ -114,15 +114,17 @@ public sealed class SlideshowCommand
     }
 
     /// <summary>
-    /// The encoder and its settings: x264 at <c>Video:Preset</c> and <c>Video:Crf</c>, 4:2:0, with the diamond motion search
-    /// and one sub-pixel refinement whatever the preset.
+    /// The encoder and its settings: x264 at <c>Video:Preset</c> and <c>Video:Crf</c>, 4:2:0; at the default preset
+    /// (<c>veryfast</c>) with the diamond motion search and one sub-pixel refinement.
     /// </summary>
-    // The pan moves by whole pixels, which the diamond search finds at once; the preset's wider search and finer
-    // refinement found nothing better (the same PSNR and SSIM, a file 1.6 % larger) for about a third more CPU (docs/video.md).
+    // The pan moves by whole pixels, which the diamond search finds at once: at veryfast, the preset's wider search and
+    // finer refinement found nothing better (the same PSNR and SSIM, a file 1.6 % larger) for about a third more CPU
+    // (docs/video.md). The other presets keep their own, as what they promise (size, or speed) rests on them.
     public static IReadOnlyList<string> EncoderArguments(VideoOptions options) =>
     [
         "-c:v", "libx264", "-preset", options.Preset, "-crf", options.Crf.ToString(CultureInfo.InvariantCulture),
-        "-x264-params", "me=dia:subme=1", "-pix_fmt", "yuv420p",
+        .. options.Preset == VideoOptions.DefaultPreset ? ["-x264-params", "me=dia:subme=1"] : Array.Empty<string>(),
+        "-pix_fmt", "yuv420p",
     ];
 
     /// <summary>A readable caption: DejaVu Sans (libass draws nothing without a font it can find), white, outlined.</summary>

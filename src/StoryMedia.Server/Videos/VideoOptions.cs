@@ -28,7 +28,7 @@ public sealed class VideoOptions : IExplainedOptions
     public double CrossfadeSeconds { get; set; } = 0.5;
 
     /// <summary>The x264 preset: the trade between render time and file size.</summary>
-    public string Preset { get; set; } = "veryfast";
+    public string Preset { get; set; } = DefaultPreset;
 
     /// <summary>The x264 constant rate factor: lower is better and larger (18–28 is sensible).</summary>
     public int Crf { get; set; } = 23;
@@ -48,6 +48,7 @@ public sealed class VideoOptions : IExplainedOptions
     /// <summary>Where libass finds the subtitles' font (DejaVu Sans, Debian's fonts-dejavu-core); without one it silently draws nothing.</summary>
     public string FontsPath { get; set; } = "/usr/share/fonts/truetype/dejavu";
 
+    public const string DefaultPreset = "veryfast";
     public const string SubtitlesTrack = "track";
     public const string SubtitlesBurn = "burn";
     public const string SubtitlesOff = "off";

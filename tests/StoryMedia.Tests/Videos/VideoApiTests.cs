@@ -1,9 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using System.Text.Json;
 using StoryMedia.Images;
 using StoryMedia.Jobs;
 using StoryMedia.Stories;

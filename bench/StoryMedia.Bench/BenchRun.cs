@@ -208,29 +208,13 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         for (var round = 0; round < sizes.ThroughputRounds; round++)
         {
             Say($"throughput on PostgreSQL, round {round + 1} of {sizes.ThroughputRounds}: pgbench running a start's statements, the store, HTTP starts and GETs");
-            // Each side goes first in turn, so that neither always follows the other's leftovers (dead rows, a checkpoint).
-            var pgbenchFirst = round % 2 == 0;
             foreach (var (protocol, pgbenchRuns, source, runs) in new[] { ("prepared", preparedRuns, defaults, storeRuns), ("simple", simpleRuns, unprepared, unpreparedRuns) })
             {
-                if (pgbenchFirst)
-                {
-                    await PgbenchAsync(protocol, pgbenchRuns);
-                }
-                await StoreRunAsync(source, runs);
-                if (!pgbenchFirst)
-                {
-                    await PgbenchAsync(protocol, pgbenchRuns);
-                }
+                await InTurnAsync(round, () => PgbenchAsync(protocol, pgbenchRuns), () => StoreRunAsync(source, runs));
             }
-            if (pgbenchFirst)
-            {
-                httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct, SettleAsync)).PerSecond);
-            }
-            getRuns.Add((await HttpGetsAsync(database, clients, duration, ct, SettleAsync)).PerSecond);
-            if (!pgbenchFirst)
-            {
-                httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct, SettleAsync)).PerSecond);
-            }
+            await InTurnAsync(round,
+                async () => httpRuns.Add((await HttpStartsAsync(database, clients, duration, ct, SettleAsync)).PerSecond),
+                async () => getRuns.Add((await HttpGetsAsync(database, clients, duration, ct, SettleAsync)).PerSecond));
         }
         var (preparedTps, simpleTps, get) = (Median(preparedRuns), Median(simpleRuns), Median(getRuns));
         var (store, storeUnprepared, http) = (Median(storeRuns), Median(unpreparedRuns), Median(httpRuns));
@@ -278,17 +262,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         for (var round = 0; round < sizes.ThroughputRounds; round++)
         {
             Say($"throughput on SQLite, round {round + 1} of {sizes.ThroughputRounds}: a start's statements in a plain loop and the store");
-            // Each side goes first in turn, so that neither always follows the other's leftovers (a longer WAL, a larger table).
-            var loopFirst = round % 2 == 0;
-            if (loopFirst)
-            {
-                await LoopRunAsync();
-            }
-            storeRuns.Add((await StoreAsync(database, duration, ct, SettleAsync)).PerSecond);
-            if (!loopFirst)
-            {
-                await LoopRunAsync();
-            }
+            await InTurnAsync(round, LoopRunAsync, async () => storeRuns.Add((await StoreAsync(database, duration, ct, SettleAsync)).PerSecond));
         }
         var (raw, store) = (Median(loopRuns), Median(storeRuns));
         var (http, get) = (await HttpStartsAsync(database, clients, duration, ct, SettleAsync), await HttpGetsAsync(database, clients, duration, ct, SettleAsync));
@@ -336,6 +310,17 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
         await (settle?.Invoke() ?? Task.CompletedTask);
         Say($"throughput on {database.Provider}: HTTP GETs");
         return await Throughput.HttpAsync(clients, stories, sizes.HttpWorkers, duration, startJobs: false, ct);
+    }
+
+    /// <summary>
+    /// The two sides of a comparison, <paramref name="one"/> first in even rounds and <paramref name="other"/> first in odd
+    /// ones, so that neither always follows the other's leftovers (dead rows, a longer WAL, a checkpoint).
+    /// </summary>
+    private static async Task InTurnAsync(int round, Func<Task> one, Func<Task> other)
+    {
+        var (first, second) = round % 2 == 0 ? (one, other) : (other, one);
+        await first();
+        await second();
     }
 
     private static double Median(IEnumerable<double> runs) => Spread.Of(runs).Median;

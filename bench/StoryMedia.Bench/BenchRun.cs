@@ -276,8 +276,9 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             Report.Number(http.PerSecond), getBaseline, Report.Ratio(http.PerSecond / get.PerSecond), "", null));
         report.Reading.Add(
             $"**Start throughput (SQLite).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn (the WAL checkpointed before every timed run), the store's median reached {Report.Ratio(store / raw)} of the same statements in a plain loop on one open connection (target ≥ 0.7×: {(store >= 0.7 * raw ? "met" : "missed")}). " +
-            "The loop runs the live-job read, BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event, the user's place in the queue and COMMIT with commands it keeps; " +
+            "The loop runs BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event, the user's place in the queue and COMMIT with commands it keeps; " +
             "the store keeps its statements prepared too (one per SQL text on each open connection: the writer and the idle readers) and adds the process's write gate, the hand-over of the writer between its loops, " +
+            "the user's gate (SQLite's store reads no live job before the transaction: every commit empties each reader connection's page cache, and the transaction reads the story's processing job anyway), " +
             "and the .NET objects of each step (the user's and the change log's locks need no statement: the write transaction holds SQLite's one write lock). " +
             "Both run in the bench process with the server's runtime settings: server GC, and idle thread-pool threads that do not spin (with .NET's default spinning, each hand-over left a thread spinning on the CPU the writer needed; docs/operations.md). " +
             "SQLite writes one transaction at a time whatever the client, " +

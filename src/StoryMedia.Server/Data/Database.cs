@@ -25,6 +25,12 @@ public abstract class Database
     public abstract string ShareRows { get; }
 
     /// <summary>
+    /// Whether a start reads the story's live job before its write transaction, to answer a duplicate's <c>409</c> without
+    /// one (<see cref="Jobs.JobStore.StartAsync"/>): worth it where a read beside the writes costs less than a turn at them.
+    /// </summary>
+    public abstract bool ReadsLiveJobBeforeStart { get; }
+
+    /// <summary>
     /// Serialises the decisions about one user's jobs (a claim counting the user's running jobs, a start counting the
     /// user's waiting ones) across every instance, until the transaction ends. With <paramref name="wait"/> false it
     /// answers false at once when another transaction holds the user, so a claim moves on to the next user.

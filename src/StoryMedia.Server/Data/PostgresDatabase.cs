@@ -24,6 +24,9 @@ public sealed class PostgresDatabase(NpgsqlDataSource dataSource, PostgresRoles?
 
     public override string ShareRows => "for share";
 
+    // The read is one round trip on a pooled connection; the write takes the user's lock and two.
+    public override bool ReadsLiveJobBeforeStart => true;
+
     // The two-key form of the advisory locks, with a key space of our own: the migrator's session lock uses the one-key form.
     private const int UserLockSpace = 0x534D_5553;
 

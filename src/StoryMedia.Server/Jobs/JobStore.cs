@@ -46,9 +46,9 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
     {
         var kind = kinds[kindName];
         var q = sql[kindName];
-        // A double click meets a live job: answer it from a read, without queueing for the write lock (SQLite has one
-        // writer) or the user's lock, or waiting on the winner's insert. The insert below still decides every race.
-        if (await LiveAsync() is { } live)
+        // A double click meets a live job: answer it from a read, without queueing for the user's lock or waiting on the
+        // winner's insert, where the database makes that read cheap. The insert below still decides every race.
+        if (database.ReadsLiveJobBeforeStart && await LiveAsync() is { } live)
         {
             return new StartOutcome.AlreadyRunning(live);
         }

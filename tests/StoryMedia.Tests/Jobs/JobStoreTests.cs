@@ -18,6 +18,8 @@ public sealed class JobStoreTests
 
     public static TheoryData<string> Providers => new() { Backend.Sqlite, Backend.Postgres };
 
+    public static TheoryData<string> Kinds => new(KindUnderTest.All.Select(kind => kind.Name));
+
     public static TheoryData<string, string> ProvidersAndKinds
     {
         get
@@ -68,27 +70,44 @@ public sealed class JobStoreTests
     }
 
     [Theory]
-    [MemberData(nameof(ProvidersAndKinds))]
-    public async Task A_second_start_is_refused_from_a_read_while_another_writer_holds_the_job_table(string provider, string kind)
+    [MemberData(nameof(Kinds))]
+    public async Task A_second_start_on_PostgreSQL_is_refused_from_a_read_while_a_table_lock_stops_every_write(string kind)
     {
-        await using var stores = await Stores.CreateAsync(provider);
+        await using var stores = await Stores.CreateAsync(Backend.Postgres);
         var story = await StoryForAsync(stores, kind);
         var first = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
 
-        // SQLite: the one write lock. PostgreSQL: a table lock (taken as the owner: no service role may lock a whole
-        // table) that lets reads through and stops every write.
-        await using var writer = provider == Backend.Postgres ? null : await stores.Database.BeginWriteAsync(None);
-        await using var owner = provider == Backend.Postgres ? await stores.Database.OpenAsync(None) : null;
-        await using var ownerTransaction = owner is null ? null : await owner.BeginTransactionAsync(None);
-        if (owner is not null)
+        // Taken as the owner (no service role may lock a whole table): reads go through, every write waits.
+        await using var owner = await stores.Database.OpenAsync(None);
+        await using var ownerTransaction = await owner.BeginTransactionAsync(None);
+        await using (var lockTable = stores.Database.Command(owner, $"lock table {Stores.Kinds[kind].Table} in exclusive mode", ownerTransaction))
         {
-            var table = Stores.Kinds[kind].Table;
-            await using var lockTable = stores.Database.Command(owner, $"lock table {table} in exclusive mode", ownerTransaction);
             await lockTable.ExecuteNonQueryAsync(None);
         }
         var second = await StartAsync(stores, kind, story.Id, t0.AddSeconds(1)).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(first.Job.Id, Assert.IsType<StartOutcome.AlreadyRunning>(second).Job.Id);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task A_second_start_on_SQLite_is_refused_by_its_own_transaction_once_the_one_writer_is_free(string kind)
+    {
+        await using var stores = await Stores.CreateAsync(Backend.Sqlite);
+        var story = await StoryForAsync(stores, kind);
+        var first = Assert.IsType<StartOutcome.Started>(await StartAsync(stores, kind, story.Id, t0));
+
+        // SQLite reads no live job before a start's transaction (SqliteDatabase.ReadsLiveJobBeforeStart): the duplicate
+        // waits for the writer, and its transaction finds the running job.
+        Task<StartOutcome> second;
+        await using (await stores.Database.BeginWriteAsync(None))
+        {
+            second = StartAsync(stores, kind, story.Id, t0.AddSeconds(1));
+            await Task.Delay(TimeSpan.FromMilliseconds(300), None);
+            Assert.False(second.IsCompleted, "A duplicate start was answered while another transaction held SQLite's one writer.");
+        }
+
+        Assert.Equal(first.Job.Id, Assert.IsType<StartOutcome.AlreadyRunning>(await second.WaitAsync(TimeSpan.FromSeconds(30))).Job.Id);
     }
 
     [Theory]

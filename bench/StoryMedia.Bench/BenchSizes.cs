@@ -21,7 +21,7 @@ public sealed record BenchSizes(
 {
     public static readonly BenchSizes Full = new(
         "full", ContentionRequests: 500, ContentionRounds: 5, ThroughputSeconds: 5, StoreWorkers: 8, HttpWorkers: 16,
-        PostgresStories: 60_000, SqliteStories: 60_000, PgbenchGuardStories: 30_000, PipelineScenes: 40, PipelineRuns: 9,
+        PostgresStories: 60_000, SqliteStories: 60_000, PgbenchGuardStories: 30_000, PipelineScenes: 40, PipelineRuns: 15,
         LeaseDuration: TimeSpan.FromSeconds(3), HeartbeatInterval: TimeSpan.FromSeconds(0.5), StaleAfter: TimeSpan.FromSeconds(3),
         RecoveryScenes: 12, RecoveryDelayPerImage: TimeSpan.FromSeconds(0.3));
 

@@ -53,8 +53,8 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
             return new StartOutcome.AlreadyRunning(live);
         }
         // One start of the user at a time from this process (the user's lock below queues them anyway); one that waited
-        // reads again (a read too many when the start before it was on another story), and most of a burst's losers meet
-        // the winner's job here.
+        // reads (again, on PostgreSQL; a read too many when the start before it was on another story), and most of a
+        // burst's losers meet the winner's job here.
         using var slot = await userStartGate.EnterAsync(job.UserId, cancellationToken);
         if (slot.Waited && await LiveAsync() is { } won)
         {

@@ -3,8 +3,8 @@ namespace StoryMedia.Jobs;
 /// <summary>
 /// Lets one start of each user at a time into its transaction in this process. The database's lock on the user decides
 /// between instances and queues a user's starts anyway; waiting here holds no connection and no lock instead, and a start
-/// that waited reads again before its transaction, so a burst of double clicks meets the winner's committed job rather
-/// than queueing on the lock behind each loser's round trips.
+/// that waited reads the story's live job (again, on PostgreSQL) before its transaction, so a burst of double clicks
+/// meets the winner's committed job rather than queueing on the lock behind each loser's round trips.
 /// </summary>
 internal sealed class UserStartGate
 {

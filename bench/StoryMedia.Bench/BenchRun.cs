@@ -83,7 +83,8 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             }
 
             await PostgresThroughputAsync(report, postgres, apiClients.All, work, ct);
-            // The throughput runs leave the cluster dead rows to vacuum and pages to write back: not the pipeline's to pay.
+            // The throughput runs leave bench_api dead rows for autovacuum and the cluster pages to write back, beside the
+            // pipeline's own database: not the pipeline's to pay.
             await Throughput.SettleAsync(apiData, ct);
             await PipelineAsync(report, "PostgreSQL", pipelineClient, ct);
             await using var host = new ScenarioHost(cluster, serverDll, work, sizes, Say);
@@ -167,7 +168,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             $"Contention ({backend}, {instances}): the share of requests answered within each latency; where the 409 curve runs right of the GET curve near the top is the tail of starts that waited at their user's gate or for the user's lock.",
             path => Charts.ContentionLatencies(path, backend, instances, result)));
         var why = backend == "SQLite"
-            ? "SQLite has one writer: a start first reads the user's live job beside the writer (WAL) and answers 409 from that read; the starts that read before the winner committed wait at their user's gate in the instance, one at a time, and each that waited reads again and answers 409 from the winner's committed job; those make the tail."
+            ? "SQLite has one writer, and a start reads no live job before its transaction (each commit empties every reader connection's page cache): the burst's first start goes on to the write transaction and wins; the others wait at their user's gate in the instance, one at a time, and each reads the live job beside the writer (WAL) once the start ahead has left and answers 409 from the winner's committed job; those make the tail. A duplicate that finds the gate empty is answered 409 by its own transaction, after its turn at the writer: this burst does not time that case."
             : "A start first reads the user's live job on the story and answers 409 from that read; the starts that read before the winner committed wait at their user's gate in their instance (one start of a user at a time goes on to the write transaction), and each that waited reads again and answers 409 from the winner's committed job; the winner is one of the starts that went on, and each other that went on finds it under the user's lock. They make the tail. A GET is two plain reads that wait for nothing.";
         report.Reading.Add(
             $"**Contention ({backend}, {instances}).** Every round of {result.Requests} simultaneous starts had exactly one winner. " +
@@ -278,7 +279,7 @@ public sealed class BenchRun(string repositoryRoot, BenchSizes sizes, TextWriter
             Report.Number(http.PerSecond), getBaseline, Report.Ratio(http.PerSecond / get.PerSecond), "", null));
         report.Reading.Add(
             $"**Start throughput (SQLite).** Over {sizes.ThroughputRounds} rounds in which each side went first in turn (the WAL checkpointed before every timed run), the store's median reached {Report.Ratio(store / raw)} of the same statements in a plain loop on one open connection (target ≥ 0.7×: {(store >= 0.7 * raw ? "met" : "missed")}). " +
-            "The loop runs BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the insert, the scenes' read, the event, the user's place in the queue and COMMIT with commands it keeps; " +
+            "The loop runs BEGIN IMMEDIATE, the story read, the stale clear, the story's processing job, the user's bounds, the scenes' read, the insert, the event, the user's place in the queue and COMMIT with commands it keeps (the store sends the same statements, the queue before the event); " +
             "the store keeps its statements prepared too (one per SQL text on each open connection: the writer and the idle readers) and adds the process's write gate, the hand-over of the writer between its loops, " +
             "the user's gate (SQLite's store reads no live job before the transaction: every commit empties each reader connection's page cache, and the transaction reads the story's processing job anyway), " +
             "and the .NET objects of each step (the user's and the change log's locks need no statement: the write transaction holds SQLite's one write lock). " +

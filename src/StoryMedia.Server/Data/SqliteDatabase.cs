@@ -31,8 +31,8 @@ public sealed class SqliteDatabase(string connectionString) : Database, IDisposa
 
     // Every commit empties each reader connection's page cache, so a read before every start re-reads its pages (and
     // takes SQLite's shared-memory locks beside the writer), where the write transaction reads the story's processing job
-    // anyway, on the writer's own cache: the bench's store made 0.63x of its plain loop with the read, 0.74-0.81x without.
-    // A burst's losers still answer from a read, the one after UserStartGate.
+    // anyway, on the writer's own cache (docs/benchmarks.md, the SQLite store's row). A burst's losers still answer from a
+    // read, the one after UserStartGate.
     public override bool ReadsLiveJobBeforeStart => false;
 
     public string ConnectionString => connectionString;

@@ -63,9 +63,10 @@ public sealed class JobStore(Database database, JobKinds kinds, StoryEventLog ev
         var blockers = kinds.BlockersOf(kindName);
         var staleKinds = blockers.Select(b => sql[b.Blocker]).Prepend(q).ToList();
         var kindReads = kind.StartReads(job);
-        // Under the story's lock and the user's, the kind's own processing job first, then each blocker's: in a burst, the
-        // starts that read before the winner committed and did not wait at the gate (one per instance at a time) queue on
-        // those locks (the user's, when the kind shares the story's), and each answers after one round trip under them.
+        // Under the story's lock and the user's, the kind's own processing job first, then each blocker's: on SQLite a
+        // double click that found the gate empty answers here; in a burst, the starts that did not wait at the gate (one
+        // per instance at a time) queue on those locks (the user's, when the kind shares the story's), and each answers
+        // after one round trip under them.
         // A conflicting job can finish between our insert and our read of it; then the start is simply tried again.
         for (var attempt = 1; attempt <= StartTries; attempt++)
         {

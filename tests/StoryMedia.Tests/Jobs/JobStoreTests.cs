@@ -7,7 +7,8 @@ namespace StoryMedia.Tests.Jobs;
 
 /// <summary>
 /// The guard's storage, one suite run against both databases and every registered kind of job, the tests' throwaway third
-/// kind included (it proves the guard needs no edit for a new kind). Times are passed in, so nothing sleeps.
+/// kind included (it proves the guard needs no edit for a new kind). Times are passed in, so nothing sleeps, but for one
+/// test's short window in which nothing may happen.
 /// </summary>
 public sealed class JobStoreTests
 {

@@ -39,21 +39,11 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
             // None of the user's jobs waits any more: this one stopped waiting between its read and this one.
             return null;
         }
-        var position = 1 + mine.Waiting;
-        foreach (var other in snapshot.Users)
-        {
-            if (other.UserId == job.UserId)
-            {
-                continue;
-            }
-            var turns = mine.Running + mine.Waiting - other.Running + (TurnComesFirst(other, mine) ? 1 : 0);
-            position += Math.Clamp(turns, 0, other.Waiting);
-        }
-        return position;
+        return 1 + mine.Waiting + snapshot.Shares.Ahead(mine);
     }
 
     /// <summary>The fair claim's tie-break at equal running counts: the user whose last turn is oldest (never first), then the oldest waiting job.</summary>
-    private static bool TurnComesFirst(UserInQueue other, UserInQueue me) =>
+    internal static bool TurnComesFirst(UserInQueue other, UserInQueue me) =>
         (other.LastClaimedAt, me.LastClaimedAt) switch
         {
             (null, not null) => true,
@@ -113,9 +103,127 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
     }
 
     private async Task<QueueSnapshot> TakeAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        new(now, await database.ReadAsWorkerAsync(fair.QueueOfUsers, UserInQueue.Read, cancellationToken, ("now", now)));
+        new(now, new QueueShares(await database.ReadAsWorkerAsync(fair.QueueOfUsers, UserInQueue.Read, cancellationToken, ("now", now))));
 
-    private sealed record QueueSnapshot(DateTimeOffset TakenAt, IReadOnlyList<UserInQueue> Users);
+    private sealed record QueueSnapshot(DateTimeOffset TakenAt, QueueShares Shares);
+}
+
+/// <summary>
+/// The claims every other user of a snapshot gets before a user's job: for each other user V, what the fair order gives V
+/// first had no job ended meanwhile, running(me) + waiting(me, before the job) − running(V), plus one when V's turn comes
+/// first at equal counts, between none and V's waiting jobs. Summed per group of users with the same running count, each
+/// group in turn order with prefix sums of min(t, waiting) for every t up to its most waiting jobs, so that an answer
+/// costs a binary search per running count instead of a visit to every waiting user (every start, 409 and job view
+/// asks, and a long queue has thousands of users).
+/// </summary>
+internal sealed class QueueShares
+{
+    // A group whose users wait for more jobs than this is summed user by user: its prefix sums would take t × users ints.
+    private const int MaxIndexedWaiting = 32;
+
+    private readonly Group[] groups;
+    private readonly List<UserInQueue> oneByOne = [];
+    private readonly Dictionary<Guid, UserInQueue> indexed = [];
+
+    public QueueShares(IReadOnlyList<UserInQueue> users)
+    {
+        var grouped = new List<Group>();
+        // A user with no waiting job gets no claim before anyone's; one without a first waiting job has no place in the
+        // turn order to sort by (none has one, but the sum stays exact either way).
+        foreach (var group in users.Where(u => u.Waiting > 0).GroupBy(u => u.Running))
+        {
+            var ordered = group.ToArray();
+            if (ordered.Any(u => u.FirstWaiting is null || u.Waiting > MaxIndexedWaiting))
+            {
+                oneByOne.AddRange(ordered);
+                continue;
+            }
+            Array.Sort(ordered, InTurnOrder);
+            grouped.Add(new Group(group.Key, ordered));
+            foreach (var user in ordered)
+            {
+                indexed[user.UserId] = user;
+            }
+        }
+        groups = [.. grouped];
+    }
+
+    /// <summary>What the other users of the snapshot get before <paramref name="me"/>'s job (its own row, if any, left out).</summary>
+    public int Ahead(UserInQueue me)
+    {
+        var claims = me.Running + me.Waiting;
+        var ahead = 0;
+        foreach (var group in groups)
+        {
+            // One claim short, a user whose turn comes first still gets none.
+            var claimsOver = claims - group.Running;
+            if (claimsOver >= 0)
+            {
+                var first = group.CountBefore(me);
+                ahead += group.Sum(first, claimsOver + 1) + group.Sum(group.Count, claimsOver) - group.Sum(first, claimsOver);
+            }
+        }
+        foreach (var other in oneByOne.Where(u => u.UserId != me.UserId))
+        {
+            ahead += Share(other, me);
+        }
+        // The user's own row was summed with its group (its share is none when the group was passed over).
+        if (indexed.TryGetValue(me.UserId, out var own))
+        {
+            ahead -= Share(own, me);
+        }
+        return ahead;
+    }
+
+    /// <summary>What <paramref name="other"/> gets before <paramref name="me"/>'s job, user by user.</summary>
+    public static int Share(UserInQueue other, UserInQueue me) =>
+        Math.Clamp(me.Running + me.Waiting - other.Running + (QueuePositions.TurnComesFirst(other, me) ? 1 : 0), 0, other.Waiting);
+
+    private static int InTurnOrder(UserInQueue a, UserInQueue b) =>
+        QueuePositions.TurnComesFirst(a, b) ? -1 : QueuePositions.TurnComesFirst(b, a) ? 1 : 0;
+
+    /// <summary>Users with one running count, in turn order.</summary>
+    private sealed class Group
+    {
+        private readonly UserInQueue[] inTurnOrder;
+
+        // capped[t][p]: the sum of min(t, waiting) over the first p users, for t from 1 to the group's most waiting jobs.
+        private readonly int[][] capped;
+
+        public Group(int running, UserInQueue[] inTurnOrder)
+        {
+            Running = running;
+            this.inTurnOrder = inTurnOrder;
+            capped = new int[inTurnOrder.Max(u => u.Waiting) + 1][];
+            for (var t = 1; t < capped.Length; t++)
+            {
+                var sums = capped[t] = new int[inTurnOrder.Length + 1];
+                for (var i = 0; i < inTurnOrder.Length; i++)
+                {
+                    sums[i + 1] = sums[i] + Math.Min(t, inTurnOrder[i].Waiting);
+                }
+            }
+        }
+
+        public int Running { get; }
+
+        public int Count => inTurnOrder.Length;
+
+        /// <summary>How many of the group's users take their turn before <paramref name="me"/>: a prefix, in turn order.</summary>
+        public int CountBefore(UserInQueue me)
+        {
+            var (low, high) = (0, inTurnOrder.Length);
+            while (low < high)
+            {
+                var middle = (low + high) / 2;
+                (low, high) = QueuePositions.TurnComesFirst(inTurnOrder[middle], me) ? (middle + 1, high) : (low, middle);
+            }
+            return low;
+        }
+
+        /// <summary>The sum of min(<paramref name="cap"/>, waiting) over the first <paramref name="users"/> users.</summary>
+        public int Sum(int users, int cap) => cap <= 0 ? 0 : capped[Math.Min(cap, capped.Length - 1)][users];
+    }
 }
 
 /// <summary>

@@ -1,0 +1,51 @@
+using StoryMedia.Jobs;
+
+namespace StoryMedia.Tests.Jobs;
+
+/// <summary>
+/// The queue position's sum over the other users, taken from its index, against the same sum user by user (the rule as
+/// docs/fairness.md states it), over random queues full of ties: equal last turns, equal first waiting jobs, never-claimed users.
+/// </summary>
+public sealed class QueueSharesTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Every_users_share_of_the_claims_ahead_is_the_sum_user_by_user()
+    {
+        var random = new Random(20261202);
+        for (var round = 0; round < 400; round++)
+        {
+            var users = Enumerable.Range(0, random.Next(0, 60)).Select(_ => RandomUser(random, Guid.NewGuid())).ToList();
+            var shares = new QueueShares(users);
+            for (var ask = 0; ask < 20; ask++)
+            {
+                // Either a user of the snapshot (whose own row must not count) or a new one; its waiting jobs are those before the job.
+                var id = users.Count > 0 && random.Next(2) == 0 ? users[random.Next(users.Count)].UserId : Guid.NewGuid();
+                var me = RandomUser(random, id) with { FirstWaiting = Time(random) };
+                var expected = users.Where(u => u.UserId != me.UserId).Sum(u => QueueShares.Share(u, me));
+                Assert.True(expected == shares.Ahead(me), $"Round {round}: {expected} claims ahead user by user, {shares.Ahead(me)} from the index.");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_user_waiting_for_more_jobs_than_the_index_keeps_is_summed_all_the_same()
+    {
+        var me = new UserInQueue(Guid.NewGuid(), Running: 0, Waiting: 50, T0.AddMinutes(3), null);
+        var heavy = new UserInQueue(Guid.NewGuid(), Running: 0, Waiting: 100, T0, null);
+        var light = new UserInQueue(Guid.NewGuid(), Running: 0, Waiting: 2, T0.AddMinutes(1), null);
+
+        // Each turn comes before mine: 50 + 1 claims for the heavy user, all 2 of the light one's.
+        Assert.Equal(53, new QueueShares([heavy, light, me]).Ahead(me));
+    }
+
+    private static UserInQueue RandomUser(Random random, Guid id)
+    {
+        var waiting = random.Next(0, 6) == 0 ? random.Next(0, 40) : random.Next(0, 4);
+        return new UserInQueue(id, random.Next(0, 4), waiting, waiting == 0 ? null : Time(random), random.Next(3) == 0 ? null : Time(random));
+    }
+
+    // A few instants only, so that ties are common.
+    private static DateTimeOffset Time(Random random) => T0.AddSeconds(random.Next(0, 5));
+}

@@ -118,7 +118,8 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
 /// </summary>
 internal sealed class QueueShares
 {
-    // A group whose users wait for more jobs than this is summed user by user: its prefix sums would take t × users ints.
+    // A user waiting for more jobs than this (never, at the default Jobs:MaxWaitingPerUser of 10) is summed on its own:
+    // its group's prefix sums would take that many × the group's users ints.
     private const int MaxIndexedWaiting = 32;
 
     private readonly Group[] groups;
@@ -128,16 +129,14 @@ internal sealed class QueueShares
     public QueueShares(IReadOnlyList<UserInQueue> users)
     {
         var grouped = new List<Group>();
-        // A user with no waiting job gets no claim before anyone's; one without a first waiting job has no place in the
-        // turn order to sort by (none has one, but the sum stays exact either way).
-        foreach (var group in users.Where(u => u.Waiting > 0).GroupBy(u => u.Running))
+        // A user with no waiting job gets no claim before anyone's. One without a first waiting job would have no place in
+        // the turn order to sort by: the queue's SQL gives every user with a waiting job one, but such a user is summed
+        // on its own all the same, as is one waiting for many jobs.
+        var waiting = users.Where(u => u.Waiting > 0).ToList();
+        oneByOne.AddRange(waiting.Where(u => !Indexable(u)));
+        foreach (var group in waiting.Where(Indexable).GroupBy(u => u.Running))
         {
             var ordered = group.ToArray();
-            if (ordered.Any(u => u.FirstWaiting is null || u.Waiting > MaxIndexedWaiting))
-            {
-                oneByOne.AddRange(ordered);
-                continue;
-            }
             Array.Sort(ordered, InTurnOrder);
             grouped.Add(new Group(group.Key, ordered));
             foreach (var user in ordered)
@@ -178,6 +177,8 @@ internal sealed class QueueShares
     /// <summary>What <paramref name="other"/> gets before <paramref name="me"/>'s job, user by user.</summary>
     public static int Share(UserInQueue other, UserInQueue me) =>
         Math.Clamp(me.Running + me.Waiting - other.Running + (QueuePositions.TurnComesFirst(other, me) ? 1 : 0), 0, other.Waiting);
+
+    private static bool Indexable(UserInQueue user) => user.FirstWaiting is not null && user.Waiting <= MaxIndexedWaiting;
 
     private static int InTurnOrder(UserInQueue a, UserInQueue b) =>
         QueuePositions.TurnComesFirst(a, b) ? -1 : QueuePositions.TurnComesFirst(b, a) ? 1 : 0;

@@ -42,20 +42,6 @@ public sealed class QueuePositions(Database database, JobKinds kinds, IOptions<J
         return 1 + mine.Waiting + snapshot.Shares.Ahead(mine);
     }
 
-    /// <summary>The fair claim's tie-break at equal running counts: the user whose last turn is oldest (never first), then the oldest waiting job.</summary>
-    internal static bool TurnComesFirst(UserInQueue other, UserInQueue me) =>
-        (other.LastClaimedAt, me.LastClaimedAt) switch
-        {
-            (null, not null) => true,
-            (not null, null) => false,
-            var (o, m) when o != m => o < m,
-            _ => other.FirstWaiting < me.FirstWaiting
-                || (other.FirstWaiting == me.FirstWaiting && string.CompareOrdinal(Text(other.UserId), Text(me.UserId)) < 0),
-        };
-
-    // Both databases order user ids as their lowercase text (PostgreSQL's uuid compares its bytes in that order).
-    private static string Text(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
-
     /// <summary>The latest snapshot while it is young enough, or one taken now: concurrent callers share one read.</summary>
     private async Task<QueueSnapshot> SnapshotAsync(DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -176,12 +162,26 @@ internal sealed class QueueShares
 
     /// <summary>What <paramref name="other"/> gets before <paramref name="me"/>'s job, user by user.</summary>
     public static int Share(UserInQueue other, UserInQueue me) =>
-        Math.Clamp(me.Running + me.Waiting - other.Running + (QueuePositions.TurnComesFirst(other, me) ? 1 : 0), 0, other.Waiting);
+        Math.Clamp(me.Running + me.Waiting - other.Running + (TurnComesFirst(other, me) ? 1 : 0), 0, other.Waiting);
+
+    /// <summary>The fair claim's tie-break at equal running counts: the user whose last turn is oldest (never first), then the oldest waiting job.</summary>
+    private static bool TurnComesFirst(UserInQueue other, UserInQueue me) =>
+        (other.LastClaimedAt, me.LastClaimedAt) switch
+        {
+            (null, not null) => true,
+            (not null, null) => false,
+            var (o, m) when o != m => o < m,
+            _ => other.FirstWaiting < me.FirstWaiting
+                || (other.FirstWaiting == me.FirstWaiting && string.CompareOrdinal(Text(other.UserId), Text(me.UserId)) < 0),
+        };
+
+    // Both databases order user ids as their lowercase text (PostgreSQL's uuid compares its bytes in that order).
+    private static string Text(Guid id) => id.ToString("D", CultureInfo.InvariantCulture);
 
     private static bool Indexable(UserInQueue user) => user.FirstWaiting is not null && user.Waiting <= MaxIndexedWaiting;
 
     private static int InTurnOrder(UserInQueue a, UserInQueue b) =>
-        QueuePositions.TurnComesFirst(a, b) ? -1 : QueuePositions.TurnComesFirst(b, a) ? 1 : 0;
+        TurnComesFirst(a, b) ? -1 : TurnComesFirst(b, a) ? 1 : 0;
 
     /// <summary>Users with one running count, in turn order.</summary>
     private sealed class Group
@@ -217,7 +217,7 @@ internal sealed class QueueShares
             while (low < high)
             {
                 var middle = (low + high) / 2;
-                (low, high) = QueuePositions.TurnComesFirst(inTurnOrder[middle], me) ? (middle + 1, high) : (low, middle);
+                (low, high) = TurnComesFirst(inTurnOrder[middle], me) ? (middle + 1, high) : (low, middle);
             }
             return low;
         }

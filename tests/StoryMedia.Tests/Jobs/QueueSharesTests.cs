@@ -24,7 +24,8 @@ public sealed class QueueSharesTests
                 var id = users.Count > 0 && random.Next(2) == 0 ? users[random.Next(users.Count)].UserId : RandomId(random);
                 var me = RandomUser(random, id) with { FirstWaiting = Time(random) };
                 var expected = users.Where(u => u.UserId != me.UserId).Sum(u => QueueShares.Share(u, me));
-                Assert.True(expected == shares.Ahead(me), $"Round {round}: {expected} claims ahead user by user, {shares.Ahead(me)} from the index.");
+                var indexed = shares.Ahead(me);
+                Assert.True(expected == indexed, $"Round {round}: {expected} claims ahead user by user, {indexed} from the index.");
             }
         }
     }

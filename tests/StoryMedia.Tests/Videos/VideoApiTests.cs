@@ -49,9 +49,10 @@ public sealed class VideoApiTests
         var (streams, duration) = await MediaProbe.ProbeAsync(file);
         Assert.Equal(new MediaProbe.Stream("video", "h264", 160, 90, "yuv420p"), Assert.Single(streams));
         Assert.InRange(duration, 3 - 0.2, 3 + 0.2);
-        // x264 writes its settings into the stream: the preset's, with the render's own motion search (docs/video.md).
+        // x264 writes its settings into the stream: the preset's, with the render's own motion search and partitions,
+        // 0x3 being i4x4 and i8x8 with no p8x8 (0x10) or b8x8 (0x100) between frames (docs/video.md).
         var x264 = Encoding.ASCII.GetString(bytes);
-        Assert.Contains(" me=dia subme=1 ", x264, StringComparison.Ordinal);
+        Assert.Contains(" analyse=0x3:0x3 me=dia subme=1 ", x264, StringComparison.Ordinal);
         Assert.Contains(" crf=23.0 ", x264, StringComparison.Ordinal);
         Assert.Equal([job.Id], (await client.JobsAsync(story.Id, Video)).Select(j => j.Id));
         Assert.Contains("event: completed", await client.GetStringAsync(new Uri($"{Video.Collection}/{job.Id}/events", UriKind.Relative)), StringComparison.Ordinal);

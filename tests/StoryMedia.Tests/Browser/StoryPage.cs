@@ -48,6 +48,9 @@ internal sealed class StoryPage(IPage page, string kind = "image")
 
     public ILocator History => Panel.Locator("[data-role=history] > li");
 
+    /// <summary>What the panel's history says when the story has no job of the kind.</summary>
+    public ILocator NoJobsYet => Panel.Locator(".job-history").GetByText("No jobs yet.");
+
     /// <summary>One job's line in the panel's history.</summary>
     public ILocator HistoryOf(Guid jobId) => Panel.Locator($"[data-role=history] > li[data-job-id='{jobId}']");
 
@@ -73,8 +76,8 @@ internal sealed class StoryPage(IPage page, string kind = "image")
     public async Task OpenStoryAsync(Guid storyId)
     {
         await page.GotoAsync($"/#/stories/{storyId}");
-        // The panel has asked for the story's job history once it shows either jobs or none.
-        await Expect(Panel.Locator(".job-history").GetByText("No jobs yet.").Or(History.First)).ToBeVisibleAsync();
+        // The panel has read the story's job history once it shows either jobs or none.
+        await Expect(NoJobsYet.Or(History.First)).ToBeVisibleAsync();
     }
 
     public Task WaitUntilCompletedAsync() => Expect(ProgressStatus).ToHaveTextAsync("Completed");

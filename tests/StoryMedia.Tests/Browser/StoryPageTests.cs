@@ -195,6 +195,28 @@ public sealed class StoryPageTests(BrowserFixture fixture) : PageTests(fixture),
         Assert.False(await ScrollsSidewaysAsync(ui.Page), "The story page with a running job scrolls sideways at 375 px.");
     }
 
+    [Fact]
+    public async Task The_history_says_there_are_no_jobs_only_once_the_server_has_said_so()
+    {
+        var story = await Api.CreateStoryAsync(scenes: 2);
+        var ui = await SignedInPageAsync();
+        var answer = new TaskCompletionSource();
+        static bool IsHistory(string url) => url.Contains("/api/image_jobs?story_id=", StringComparison.Ordinal);
+        await ui.Page.RouteAsync(IsHistory, async route =>
+        {
+            await answer.Task;
+            await route.ContinueAsync();
+        });
+        var asked = ui.Page.WaitForRequestAsync(request => IsHistory(request.Url));
+
+        await ui.Page.GotoAsync($"/#/stories/{story.Id}");
+        await asked;
+        await Expect(ui.Generate).ToBeVisibleAsync();
+        await Expect(ui.NoJobsYet).ToBeHiddenAsync();
+        answer.SetResult();
+        await Expect(ui.NoJobsYet).ToBeVisibleAsync();
+    }
+
     /// <summary>Two tabs' screenshots side by side, at three quarters of their size, for the docs.</summary>
     private static async Task SaveSideBySideAsync(string name, IPage left, IPage right)
     {

@@ -6,7 +6,8 @@ const shown = 10;
 
 export function createJobHistory({ api, kind }) {
   const list = el('ol', { class: 'history', 'data-role': 'history' });
-  const empty = el('p', { class: 'muted', text: 'No jobs yet.' });
+  // Hidden until the server has answered: before that the page does not know there are none.
+  const empty = el('p', { class: 'muted', text: 'No jobs yet.', hidden: true });
   const element = el('section', { class: 'job-history', 'aria-label': `${kind.activity} history` },
     el('h3', { text: 'History' }), empty, list);
 

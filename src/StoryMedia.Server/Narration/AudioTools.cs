@@ -1,13 +1,12 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using StoryMedia.Processes;
 
 namespace StoryMedia.Narration;
 
 /// <summary>
-/// ffmpeg and ffprobe for narration: arguments passed one by one (no shell), the process killed the moment the job is
-/// cancelled, and a failure told as a <see cref="SpeechProviderException"/> without server paths.
+/// ffmpeg and ffprobe for narration, run through <see cref="ChildProcess"/> (killed the moment the job is cancelled), and a
+/// failure told as a <see cref="SpeechProviderException"/> without server paths; the tools' own errors go only to the log.
 /// </summary>
 public sealed class AudioTools(IOptions<NarrationOptions> options, ILogger<AudioTools> logger)
 {
@@ -27,41 +26,19 @@ public sealed class AudioTools(IOptions<NarrationOptions> options, ILogger<Audio
 
     private async Task<string> RunAsync(string program, IReadOnlyList<string> arguments, string what, CancellationToken cancellationToken)
     {
-        using var process = new Process();
-        process.StartInfo = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            process.StartInfo.ArgumentList.Add(argument);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            process.Start();
+            var result = await ChildProcess.RunAsync(logger, program, arguments, onOutputLine: null, cancellationToken);
+            if (result.ExitCode != 0)
+            {
+                logger.LogError("{Program} exited with code {ExitCode}: {Errors}", program, result.ExitCode, result.StandardError.Trim());
+                throw new SpeechProviderException($"{what} ({Path.GetFileName(program)} exit code {result.ExitCode}).");
+            }
+            return result.StandardOutput;
         }
-        catch (Win32Exception e)
+        catch (ChildProcessNotStartedException e)
         {
-            logger.LogError(e, "Could not start {Program}", program);
             throw new SpeechProviderException($"{what}: {Path.GetFileName(program)} is not installed on the server that ran the job.", e);
         }
-        var output = process.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
-        }
-        if (process.ExitCode != 0)
-        {
-            logger.LogError("{Program} exited with code {ExitCode}: {Errors}", program, process.ExitCode, (await errors).Trim());
-            throw new SpeechProviderException($"{what} ({Path.GetFileName(program)} exit code {process.ExitCode}).");
-        }
-        return await output;
     }
 }

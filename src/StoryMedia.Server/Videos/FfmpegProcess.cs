@@ -1,14 +1,13 @@
-using System.ComponentModel;
-using System.Diagnostics;
 using System.Globalization;
 using StoryMedia.Jobs;
+using StoryMedia.Processes;
 
 namespace StoryMedia.Videos;
 
 /// <summary>
-/// Runs ffmpeg once: arguments passed one by one (no shell, no quoting), progress read from its
-/// <c>-progress pipe:1</c> output, and the whole process tree killed the moment the caller cancels or a
-/// progress callback throws, so a cleared job never leaves an encoder running.
+/// Runs ffmpeg once through <see cref="ChildProcess"/> (which kills it the moment the job is cancelled or a progress
+/// callback throws), reads progress from its <c>-progress pipe:1</c> output, and tells a failure as a
+/// <see cref="JobFailedException"/> whose message names no server path; ffmpeg's own errors go only to the log.
 /// </summary>
 public sealed class FfmpegProcess(ILogger<FfmpegProcess> logger)
 {
@@ -16,70 +15,22 @@ public sealed class FfmpegProcess(ILogger<FfmpegProcess> logger)
 
     public async Task RunAsync(string ffmpeg, IReadOnlyList<string> arguments, Func<TimeSpan, CancellationToken, Task> progress, CancellationToken cancellationToken)
     {
-        using var process = new Process();
-        process.StartInfo = new ProcessStartInfo(ffmpeg)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            process.StartInfo.ArgumentList.Add(argument);
-        }
-        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            process.Start();
+            var result = await ChildProcess.RunAsync(logger, ffmpeg, arguments, (line, ct) =>
+                line.StartsWith(OutTime, StringComparison.Ordinal) &&
+                long.TryParse(line.AsSpan(OutTime.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds)
+                    ? progress(TimeSpan.FromMicroseconds(microseconds), ct)
+                    : Task.CompletedTask, cancellationToken);
+            if (result.ExitCode != 0)
+            {
+                logger.LogError("ffmpeg exited with code {ExitCode}: {Errors}", result.ExitCode, result.StandardError.Trim());
+                throw new JobFailedException($"The video could not be rendered: ffmpeg failed (exit code {result.ExitCode}).");
+            }
         }
-        catch (Win32Exception e)
+        catch (ChildProcessNotStartedException e)
         {
-            logger.LogError(e, "Could not start ffmpeg ({Ffmpeg})", ffmpeg);
             throw new JobFailedException("The video could not be rendered: ffmpeg is not installed on the server that ran the job.", e);
-        }
-        logger.LogDebug("ffmpeg {ProcessId} started", process.Id);
-        var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
-        try
-        {
-            // Killing closes ffmpeg's pipes, which ends the read loop below even where a pipe read ignores the token.
-            using var kill = cancellationToken.Register(() => Kill(process));
-            while (await process.StandardOutput.ReadLineAsync(cancellationToken) is { } line)
-            {
-                if (line.StartsWith(OutTime, StringComparison.Ordinal) &&
-                    long.TryParse(line.AsSpan(OutTime.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds))
-                {
-                    await progress(TimeSpan.FromMicroseconds(microseconds), cancellationToken);
-                }
-            }
-            await process.WaitForExitAsync(cancellationToken);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                Kill(process);
-                await process.WaitForExitAsync(CancellationToken.None);
-            }
-        }
-        cancellationToken.ThrowIfCancellationRequested();
-        var stderr = await errors;
-        if (process.ExitCode != 0)
-        {
-            logger.LogError("ffmpeg exited with code {ExitCode}: {Errors}", process.ExitCode, stderr.Trim());
-            throw new JobFailedException($"The video could not be rendered: ffmpeg failed (exit code {process.ExitCode}).");
-        }
-    }
-
-    private void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-            logger.LogInformation("Killed ffmpeg {ProcessId}", process.Id);
-        }
-        catch (InvalidOperationException)
-        {
-            // It had already exited.
         }
     }
 }

@@ -75,9 +75,9 @@ public static class VideoRender
             "The service's render pans each still: the still is scaled and converted to yuv420p once, and a frame-sized window slides over it " +
             "one whole pixel every second frame, so no frame is resampled and x264 predicts the move with a motion vector; the crossfades blend " +
             "only the frames they cover (overlay in yuv420p); both encodes use x264's diamond search with one sub-pixel refinement and whole macroblocks between frames, " +
-            "which find a whole-pixel move of the whole picture at once (the preset's own search and partitions cost the render about a third more CPU for the same picture, docs/video.md). " +
+            "which find a whole-pixel move of the whole picture at once (the preset's own search and partitions made the same picture for more CPU, docs/video.md). " +
             "What it still pays for is x264's motion search: its lookahead, which estimates every frame at half resolution, skips the search only for blocks that did not move " +
-            "(about 60 % of the render's extra instructions, docs/video.md), the encode searches again, and each fade frame is a new picture" +
+            "(about 60 % of x264's extra instructions in a 4-scene render, docs/video.md), the encode searches again, and each fade frame is a new picture" +
             (ratio <= 1.3 ? "." : "; fewer moving frames would cost less (two-pixel steps every fourth frame) but step visibly, and a zoom costs more than a pan (docs/video.md).") +
             $" Per frame, the {sizes.VideoLongScenes}-scene video cost {Report.Number(longPerFrame, "0.00")} ms against {Report.Number(perFrame, "0.00")} ms for {sizes.VideoScenes} scenes, {Report.Ratio(growth)} " +
             $"(target ≤ 1.10×: {(growth <= 1.10 ? "met" : "missed")}). " +

@@ -44,6 +44,7 @@ public static class ChildProcess
         logger.LogDebug("{Program} {ProcessId} started", program, process.Id);
         var errors = process.StandardError.ReadToEndAsync(CancellationToken.None);
         var output = new StringBuilder();
+        var killed = 0;
         try
         {
             // Killing closes the program's pipes, which ends the read loop below even where a pipe read ignores the token.
@@ -72,16 +73,23 @@ public static class ChildProcess
         cancellationToken.ThrowIfCancellationRequested();
         return new ChildProcessResult(process.ExitCode, output.ToString(), await errors);
 
+        // Runs on the thread that cancels (a clear request, a start clearing a stale job): whatever the kill meets must
+        // not become that request's error. A kill that failed is tried again, once, when the read loop ends.
         void Kill()
         {
+            if (Interlocked.Exchange(ref killed, 1) == 1)
+            {
+                return;
+            }
             try
             {
                 process.Kill(entireProcessTree: true);
                 logger.LogInformation("Killed {Program} {ProcessId}", program, process.Id);
             }
-            catch (InvalidOperationException)
+            catch (Exception e) when (e is InvalidOperationException or Win32Exception or AggregateException)
             {
-                // It had already exited.
+                Volatile.Write(ref killed, 0);
+                logger.LogWarning(e, "Could not kill {Program} {ProcessId}", program, process.Id);
             }
         }
     }

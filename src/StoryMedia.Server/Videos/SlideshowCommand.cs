@@ -118,8 +118,8 @@ public sealed class SlideshowCommand
     /// (<c>veryfast</c>) with the diamond motion search, one sub-pixel refinement and whole macroblocks between frames.
     /// </summary>
     // The pan moves the whole picture by whole pixels, which the diamond search finds at once and which 8x8 blocks
-    // predict no better than the 16x16 macroblock: at veryfast, the preset's wider search, finer refinement and 8x8
-    // inter partitions made the same picture (the same PSNR and SSIM) for about a third more CPU (docs/video.md).
+    // predict no better than the 16x16 macroblock: at veryfast, the preset's wider search and finer refinement, and its
+    // 8x8 inter partitions, each made the same picture (the same PSNR and SSIM) for more CPU (docs/video.md).
     // Intra partitions stay, as key frames and fades need them. The other presets keep their own settings, as what
     // they promise (size, or speed) rests on them.
     public static IReadOnlyList<string> EncoderArguments(VideoOptions options) =>

@@ -31,6 +31,20 @@ public sealed class ChildProcessTests
         await Eventually.TrueAsync(() => !Running(child), TimeSpan.FromSeconds(10), $"sleep {child} is still running");
     }
 
+    [Fact]
+    public async Task Cancelling_kills_the_whole_process_tree_and_ends_in_a_cancellation()
+    {
+        var child = 0;
+        using var cancel = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ChildProcess.RunAsync(NullLogger.Instance, "sh", ["-c", "sleep 600 & echo $!; wait"], async (line, _) =>
+        {
+            child = int.Parse(line, CultureInfo.InvariantCulture);
+            await cancel.CancelAsync();
+        }, cancel.Token));
+
+        await Eventually.TrueAsync(() => !Running(child), TimeSpan.FromSeconds(10), $"sleep {child} is still running");
+    }
+
     // A killed orphan stays a zombie until whoever adopts orphans on this machine reaps it: killed is what counts.
     private static bool Running(int pid)
     {

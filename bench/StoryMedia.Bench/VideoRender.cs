@@ -77,7 +77,7 @@ public static class VideoRender
             "only the frames they cover (overlay in yuv420p); both encodes use x264's diamond search with one sub-pixel refinement and whole macroblocks between frames, " +
             "which find a whole-pixel move of the whole picture at once (the preset's own search and partitions made the same picture for more CPU, docs/video.md). " +
             "What it still pays for is x264's motion search: its lookahead, which estimates every frame at half resolution, skips the search only for blocks that did not move " +
-            "(about 60 % of x264's extra instructions in a 4-scene render, docs/video.md), the encode searches again, and each fade frame is a new picture" +
+            "(about 60 % of a 4-scene render's extra instructions, docs/video.md), the encode searches again, and each fade frame is a new picture" +
             (ratio <= 1.3 ? "." : "; fewer moving frames would cost less (two-pixel steps every fourth frame) but step visibly, and a zoom costs more than a pan (docs/video.md).") +
             $" Per frame, the {sizes.VideoLongScenes}-scene video cost {Report.Number(longPerFrame, "0.00")} ms against {Report.Number(perFrame, "0.00")} ms for {sizes.VideoScenes} scenes, {Report.Ratio(growth)} " +
             $"(target ≤ 1.10×: {(growth <= 1.10 ? "met" : "missed")}). " +
